@@ -1,0 +1,117 @@
+"""Command line: ``python -m data_sources refresh|status``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tqdm import tqdm
+
+from data_sources.cache import open_cache
+from data_sources.http import Progress, make_session
+from data_sources.refresh import LEVELS, RefreshContext, run_refresh
+from data_sources.registry import DATASETS, SOURCES, select
+from data_sources.status import cache_status, human_size
+from settings import get_settings
+
+
+class ProgressBars:
+    """One tqdm bar per download, on stderr, created when the first bytes arrive."""
+
+    def __init__(self) -> None:
+        self._bars: list[tqdm] = []
+
+    def __call__(self, label: str) -> Progress:
+        bar: tqdm | None = None
+
+        def update(done: int, total: int | None) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(total=total, desc=label, unit="B", unit_scale=True, leave=False,
+                           file=sys.stderr, disable=None)
+                self._bars.append(bar)
+            bar.update(done - bar.n)
+
+        return update
+
+    def close(self) -> None:
+        for bar in self._bars:
+            bar.close()
+        self._bars.clear()
+
+
+def refresh(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    overrides = {}
+    if args.police_area:
+        overrides["police_areas"] = args.police_area
+    if args.police_months:
+        overrides["police_months"] = args.police_months
+    if overrides:
+        settings = settings.model_copy(update=overrides)
+    specs = select(args.source, args.level)
+    bars = ProgressBars()
+    ctx = RefreshContext(
+        settings=settings,
+        cache=open_cache(settings),
+        session=make_session(),
+        progress=bars,
+        log=lambda message: print(message, flush=True),
+    )
+    print(f"Refreshing {len(specs)} dataset(s) into {ctx.cache.root}")
+    try:
+        report = run_refresh(ctx, specs)
+    finally:
+        bars.close()
+    print(f"\n{len(report.stored)} stored, {len(report.skipped)} skipped, "
+          f"{len(report.failed)} failed.")
+    for spec, reason in report.skipped:
+        print(f"  {spec.id} (skipped): {reason}")
+    for spec, problem in report.failed:
+        kind = "optional, skipped" if spec.optional else "FAILED"
+        print(f"  {spec.id} ({kind}): {problem}")
+    if report.failed:
+        print("Datasets that failed keep their last good cached copy, if they had one.")
+    return 0 if report.ok else 1
+
+
+def status(args: argparse.Namespace) -> int:
+    cache = open_cache()
+    rows = cache_status(cache, DATASETS)
+    print(f"Cache: {cache.root}")
+    header = f"{'dataset':34} {'state':8} {'rows':>8} {'size':>9}  {'fetched at (UTC)':20}  vintage"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        fetched = row.fetched_at or "-"
+        state = row.state + ("*" if row.optional and row.state != "ok" else "")
+        print(f"{row.dataset:34} {state:8} {row.rows:>8,} {human_size(row.size_bytes):>9}  "
+              f"{fetched:20}  {row.vintage}; {row.geography}")
+        if row.problem:
+            print(f"{'':34}   last refresh failed: {row.problem}")
+    cached = sum(r.state in ("ok", "stale") for r in rows)
+    print(f"\n{cached} of {len(rows)} datasets cached. * optional dataset.")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m data_sources",
+        description="Fetch the public sources of Good Relations Atlas into the cache.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_refresh = sub.add_parser("refresh", help="download, check and cache the public data")
+    p_refresh.add_argument("--source", action="append", choices=SOURCES,
+                           help="only this publisher (repeatable)")
+    p_refresh.add_argument("--level", action="append", choices=LEVELS,
+                           help="only tables at this level (repeatable); lookups always")
+    p_refresh.add_argument("--police-area", action="append", metavar="LAD_CODE",
+                           help="fetch police.uk counts for this district (repeatable)")
+    p_refresh.add_argument("--police-months", type=int, metavar="N",
+                           help="how many of the latest police.uk months")
+    p_refresh.set_defaults(func=refresh)
+    p_status = sub.add_parser("status", help="what is cached, its vintage and when fetched")
+    p_status.set_defaults(func=status)
+    args = parser.parse_args(argv)
+    return args.func(args)
