@@ -73,7 +73,8 @@ def fetch(
     source
         The publisher's name, used in every error message.
     ok_statuses
-        Statuses returned to the caller instead of raising (e.g. 404 for optional files).
+        Statuses returned to the caller instead of raising or retrying (e.g. 404 for
+        optional files, or data.police.uk's 503 meaning "too many crimes: ask for less").
 
     Raises
     ------
@@ -107,7 +108,10 @@ def fetch(
                 stream=True,
                 timeout=(settings.http_timeout, settings.http_timeout),
             ) as response:
-                if response.status_code in RETRY_STATUSES:
+                if (
+                    response.status_code in RETRY_STATUSES
+                    and response.status_code not in ok_statuses
+                ):
                     last_problem = f"HTTP {response.status_code} {response.reason}"
                     last_retry_after = _retry_after(response)
                     continue
