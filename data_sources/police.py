@@ -331,6 +331,9 @@ def count_by_lsoa(crimes: pd.DataFrame, district: District, months: list[str]) -
     """Counts for every (LSOA of the district, month, category), zeros included.
 
     Crimes outside the district's LSOAs (the query outline is a little larger) are dropped.
+    A month in which the whole district has no crime of either category is a month its
+    force did not publish (the API answers an empty list), so its counts are left empty
+    rather than shown as zeros.
     """
     placed = crimes.assign(lsoa21_code=assign_points(crimes, district.lsoas))
     counts = placed.dropna(subset=["lsoa21_code"]).groupby(
@@ -341,7 +344,24 @@ def count_by_lsoa(crimes: pd.DataFrame, district: District, months: list[str]) -
         names=["lsoa21_code", "month", "category"],
     )
     table = counts.reindex(grid, fill_value=0).rename("count").reset_index()
+    unpublished = table.groupby("month")["count"].transform("sum") == 0
+    table["count"] = table["count"].astype("Int64").mask(unpublished)
     return table.assign(lad_code=district.code)
+
+
+def _label(code: str, names: dict[str, str]) -> str:
+    return f"{code} ({names[code]})" if code in names else code
+
+
+def unpublished_notes(table: pd.DataFrame, names: dict[str, str]) -> list[str]:
+    """One note per district with months left empty because police.uk returned nothing."""
+    empty = table[table["count"].isna()].groupby("lad_code")["month"].unique()
+    return [
+        f"{_label(code, names)}: police.uk returned no crimes at all for "
+        f"{', '.join(sorted(months))}; those months are left empty, not zero (the force "
+        "probably had not published them)"
+        for code, months in empty.items()
+    ]
 
 
 def merge_with_cached(cache: Cache, fresh: pd.DataFrame) -> pd.DataFrame:
@@ -366,7 +386,7 @@ def coverage_notes(table: pd.DataFrame, names: dict[str, str]) -> list[str]:
     notes = []
     for code, months in table.groupby("lad_code")["month"]:
         distinct = sorted(set(months))
-        label = f"{code} ({names[code]})" if code in names else code
+        label = _label(code, names)
         notes.append(
             f"Covers {label}: {len(distinct)} month(s), {distinct[0]} to {distinct[-1]}"
         )
@@ -397,7 +417,8 @@ def _build_counts(ctx: RefreshContext) -> Built:
         SOURCE, f"crimes-street-{'-'.join(d.code for d in districts)}.json", body, url
     )
     names = {d.code: d.name for d in districts}
-    return Built(table, download, [SNAPPED_NOTE, *coverage_notes(table, names)])
+    notes = [SNAPPED_NOTE, *coverage_notes(table, names), *unpublished_notes(table, names)]
+    return Built(table, download, notes)
 
 
 MONTHS_TABLE = TableSpec(

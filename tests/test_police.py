@@ -121,7 +121,10 @@ def refresh(ctx: RefreshContext, dataset: str = "police_lsoa_month"):
 
 def counts_of(table: pd.DataFrame, lad: str = LEICESTER) -> dict:
     rows = table[table["lad_code"] == lad]
-    return {(r.lsoa21_code, r.month, r.category): r.count for r in rows.itertuples()}
+    return {
+        (r.lsoa21_code, r.month, r.category): None if pd.isna(r.count) else r.count
+        for r in rows.itertuples()
+    }
 
 
 def expected_grid(months=("2024-01", "2024-02")) -> dict:
@@ -192,8 +195,9 @@ def test_other_districts_and_months_in_the_cache_are_kept(monkeypatch, police_ct
     assert counts_of(table, RUTLAND) == {
         ("E01013600", "2024-01", "public-order"): 1,
         ("E01013600", "2024-01", "anti-social-behaviour"): 1,
-        ("E01013600", "2024-02", "public-order"): 0,
-        ("E01013600", "2024-02", "anti-social-behaviour"): 0,
+        # Nothing at all in the district that month: unpublished, so empty rather than 0.
+        ("E01013600", "2024-02", "public-order"): None,
+        ("E01013600", "2024-02", "anti-social-behaviour"): None,
     }
     ctx = make_ctx(monkeypatch, None, police_areas=LEICESTER, police_months="3")
     assert refresh(ctx).ok
@@ -204,6 +208,8 @@ def test_other_districts_and_months_in_the_cache_are_kept(monkeypatch, police_ct
     assert len(counts_of(table, RUTLAND)) == 4
     notes = ctx.cache.provenance("police_lsoa_month").notes
     assert f"Covers {RUTLAND}: 2 month(s), 2024-01 to 2024-02" in notes
+    assert any(n.startswith(f"{RUTLAND}: ") and "no crimes at all for 2024-02" in n
+               and "left empty, not zero" in n for n in notes)
 
 
 def test_too_many_crimes_splits_the_area_into_quarters(monkeypatch, police_ctx, mirror):
