@@ -17,7 +17,7 @@ import pandas as pd
 import requests
 
 from data_sources.cache import Cache, Provenance, sha256_of
-from data_sources.errors import DataSourceError, OfflineError
+from data_sources.errors import DataSourceError, OfflineError, SourceError
 from data_sources.http import Fetched, Progress, fetch, full_url
 from data_sources.validate import TableSpec, validate_table
 from settings import Settings
@@ -92,6 +92,12 @@ class RefreshContext:
     progress: Callable[[str], Progress | None] = lambda label: None
     log: Callable[[str], None] = lambda message: None
     _downloads: dict[str, Download] = field(default_factory=dict)
+    _failures: dict[str, SourceError] = field(default_factory=dict)
+
+    def start_run(self) -> None:
+        """Forget the downloads of an earlier run, so this one fetches afresh."""
+        self._downloads.clear()
+        self._failures.clear()
 
     def fetch(
         self, url: str, *, source: str, label: str = "", params: Mapping[str, Any] | None = None,
@@ -112,10 +118,19 @@ class RefreshContext:
         self, url: str, *, source: str, raw_name: str, params: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> Download:
-        """Fetch ``url`` once per refresh and keep its bytes under ``raw/<source>/<raw_name>``."""
+        """Fetch ``url`` once per refresh and keep its bytes under ``raw/<source>/<raw_name>``.
+
+        A URL that failed is not asked for again in the same run: the same error is raised.
+        """
         key = full_url(url, params)
+        if key in self._failures:
+            raise self._failures[key]
         if key not in self._downloads:
-            fetched = self.fetch(url, source=source, label=raw_name, params=params, **kwargs)
+            try:
+                fetched = self.fetch(url, source=source, label=raw_name, params=params, **kwargs)
+            except SourceError as exc:
+                self._failures[key] = exc
+                raise
             self._downloads[key] = self.keep_raw(source, raw_name, fetched.content, key)
         return self._downloads[key]
 
@@ -156,6 +171,7 @@ def build_dataset(spec: DatasetSpec, ctx: RefreshContext) -> Provenance:
 def run_refresh(ctx: RefreshContext, specs: list[DatasetSpec]) -> RefreshReport:
     """Refresh each dataset in turn; one failing never stops the others."""
     report = RefreshReport()
+    ctx.start_run()
     for spec in specs:
         ctx.log(f"{spec.id}: {spec.title}")
         try:

@@ -51,7 +51,6 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> int:
 
 
 def refresh(ctx: RefreshContext, *dataset_ids: str):
-    ctx._downloads.clear()
     return run_refresh(ctx, [SPECS[d] for d in dataset_ids])
 
 

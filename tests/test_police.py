@@ -115,7 +115,6 @@ def police_ctx(monkeypatch, mirror_env) -> RefreshContext:
 
 
 def refresh(ctx: RefreshContext, dataset: str = "police_lsoa_month"):
-    ctx._downloads.clear()
     return run_refresh(ctx, [s for s in police.DATASETS if s.id == dataset])
 
 

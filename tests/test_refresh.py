@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
@@ -55,7 +56,6 @@ SPEC = DatasetSpec(
 
 
 def refresh(ctx: RefreshContext):
-    ctx._downloads.clear()
     return run_refresh(ctx, [SPEC])
 
 
@@ -184,3 +184,13 @@ def test_refresh_offline_fails_clearly_and_changes_nothing(ctx, mirror, monkeypa
     assert "GRA_OFFLINE=1" in message
     assert (ctx.cache.root / "manifest.json").read_bytes() == manifest_before
     get_settings.cache_clear()
+
+
+def test_a_failed_download_is_not_repeated_for_the_next_dataset_of_the_run(ctx, mirror):
+    twin = dataclasses.replace(SPEC, id="test_areas_twin")
+    mirror.fault("areas.csv", 500, 500, 500)
+    report = run_refresh(ctx, [SPEC, twin])
+    assert [spec.id for spec, _ in report.failed] == ["test_areas", "test_areas_twin"]
+    assert len(mirror.requests_to("areas.csv")) == 3
+    assert run_refresh(ctx, [SPEC, twin]).ok
+    assert len(mirror.requests_to("areas.csv")) == 4
