@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from pydantic import ValidationError
 
@@ -48,10 +46,3 @@ def test_a_bad_month_is_refused_with_the_setting_named(monkeypatch):
     with pytest.raises(ValidationError, match="police_from"):
         Settings()
 
-
-def test_every_setting_is_documented_in_the_readme():
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    documented = set(re.findall(r"`(GRA_[A-Z_]+)`", readme))
-    expected = {f"GRA_{name.upper()}" for name in Settings.model_fields}
-    assert expected - documented == set(), "settings missing from README's Configuration"
-    assert documented - expected == set(), "README documents settings that do not exist"
