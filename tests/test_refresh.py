@@ -19,7 +19,7 @@ from data_sources.errors import SourceFormatError
 from data_sources.refresh import OGL, Built, DatasetSpec, RefreshContext, run_refresh
 from data_sources.validate import LSOA_CODE, TableSpec
 from settings import PROJECT_ROOT, get_settings
-from tests.mirror import Fault
+from tests.mirror import Fault, free_port
 
 AREAS = TableSpec(
     name="test areas",
@@ -194,3 +194,25 @@ def test_a_failed_download_is_not_repeated_for_the_next_dataset_of_the_run(ctx, 
     assert len(mirror.requests_to("areas.csv")) == 3
     assert run_refresh(ctx, [SPEC, twin]).ok
     assert len(mirror.requests_to("areas.csv")) == 4
+
+
+def test_a_timeout_keeps_the_last_good_copy(ctx, mirror):
+    refresh(ctx)
+    good = ctx.cache.provenance("test_areas").file
+    ctx.settings = ctx.settings.model_copy(update={"http_timeout": 0.2, "http_retries": 1})
+    mirror.fault("areas.csv", Fault("slow", seconds=0.6), Fault("slow", seconds=0.6))
+    (_, message), = refresh(ctx).failed
+    assert "timed out" in message
+    assert ctx.cache.provenance("test_areas").file == good
+    assert ctx.cache.load_table("test_areas")["total"].sum() == 4600
+
+
+def test_a_refused_connection_keeps_the_last_good_copy(ctx):
+    refresh(ctx)
+    good = ctx.cache.provenance("test_areas").file
+    dead = f"http://127.0.0.1:{free_port()}/www.nomisweb.co.uk"
+    ctx.settings = ctx.settings.model_copy(update={"nomis_base_url": dead})
+    (_, message), = refresh(ctx).failed
+    assert "could not connect" in message
+    assert ctx.cache.provenance("test_areas").file == good
+    assert "could not connect" in ctx.cache.provenance("test_areas").last_error
