@@ -40,17 +40,27 @@ else:
 table = pd.DataFrame(
     {
         "Dataset": [r.title for r in rows],
+        "State": [STATE_LABELS[r.state] for r in rows],
         "Vintage": [r.vintage for r in rows],
         "Geography": [r.geography for r in rows],
-        "State": [STATE_LABELS[r.state] for r in rows],
-        "Rows": [r.rows if r.state in ("ok", "stale") else None for r in rows],
-        "Size": [human_size(r.size_bytes) if r.size_bytes else "" for r in rows],
+        "Rows": pd.array([r.rows if r.state in ("ok", "stale") else None for r in rows],
+                         dtype="Int64"),
         "Fetched (UTC)": [r.fetched_at.replace("T", " ").rstrip("Z") for r in rows],
+        "Size": [human_size(r.size_bytes) if r.size_bytes else "" for r in rows],
         "Source": [r.source for r in rows],
         "Id": [r.dataset for r in rows],
     }
 )
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Dataset": st.column_config.TextColumn(width="large"),
+        "Rows": st.column_config.NumberColumn(format="localized"),
+        "Fetched (UTC)": st.column_config.TextColumn(width="medium"),
+    },
+)
 
 problems = [r for r in rows if r.problem]
 if problems:
