@@ -74,6 +74,15 @@ class Fault:
     body: bytes = b""
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Connections dropped on purpose by fault scripts are expected, not worth a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass
+
+
 class Mirror:
     """The running server: its base URL, scripted faults and a log of requests."""
 
@@ -83,8 +92,7 @@ class Mirror:
         self.requests: list[Request] = []
         self._faults: list[tuple[str, Fault]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
