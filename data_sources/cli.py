@@ -1,14 +1,17 @@
-"""Command line: ``python -m data_sources refresh|status``."""
+"""Command line: ``python -m data_sources refresh|status|build|export``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from tqdm import tqdm
 
-from data_sources.cache import open_cache
+from data_sources.cache import Cache, open_cache
+from data_sources.errors import DataSourceError
 from data_sources.http import Progress, make_session
 from data_sources.refresh import LEVELS, RefreshContext, run_refresh
 from data_sources.registry import DATASETS, SOURCES, select
@@ -73,7 +76,11 @@ def refresh(args: argparse.Namespace) -> int:
         print(f"  {spec.id} ({kind}): {problem}")
     if report.failed:
         print("Datasets that failed keep their last good cached copy, if they had one.")
-    return 0 if report.ok else 1
+    built = True
+    if report.stored and not args.no_build:
+        print("\nBuilding the joined dataset and web layers from the cache:")
+        built = run_build(ctx.cache)
+    return 0 if report.ok and built else 1
 
 
 def status(args: argparse.Namespace) -> int:
@@ -95,6 +102,60 @@ def status(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_build(cache: Cache) -> bool:
+    """Rebuild the joined dataset and the web boundary layers; True when both succeeded.
+
+    Imported here, not at the top: the derived tables are built from the data layer's
+    cache, and data_sources itself never depends on indicators/ or geo/.
+    """
+    from geo.boundaries import prepare_web_layers
+    from indicators.joined import build_joined
+
+    ok = True
+    steps = (
+        ("joined dataset", lambda c: list(build_joined(c).values())),
+        ("web boundary layers", prepare_web_layers),
+    )
+    for name, step in steps:
+        start = time.perf_counter()
+        try:
+            stored = step(cache)
+        except (DataSourceError, ValueError, KeyError) as exc:
+            print(f"{name}: FAILED: {exc}")
+            ok = False
+            continue
+        print(f"{name}: built in {time.perf_counter() - start:.1f} s")
+        for entry in stored:
+            print(f"  {entry.dataset}: {entry.rows:,} rows")
+    return ok
+
+
+def build(args: argparse.Namespace) -> int:
+    """Rebuild the joined dataset and the web boundary layers from the cached tables."""
+    return 0 if run_build(open_cache()) else 1
+
+
+def export(args: argparse.Namespace) -> int:
+    """Write one level of the joined dataset with its data dictionary and provenance."""
+    from indicators.export import AreaFilter, export_from_cache
+
+    area = None
+    if args.region:
+        area = AreaFilter.region(args.region)
+    elif args.district:
+        area = AreaFilter.district(args.district)
+    start = time.perf_counter()
+    try:
+        written = export_from_cache(open_cache(), args.level, args.format, args.out, area)
+    except (DataSourceError, ValueError, KeyError) as exc:
+        print(f"export failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Exported in {time.perf_counter() - start:.1f} s:")
+    for path in written:
+        print(f"  {path} ({human_size(path.stat().st_size)})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m data_sources",
@@ -110,8 +171,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                            help="fetch police.uk counts for this district (repeatable)")
     p_refresh.add_argument("--police-months", type=int, metavar="N",
                            help="how many of the latest police.uk months")
+    p_refresh.add_argument("--no-build", action="store_true",
+                           help="do not rebuild the joined dataset afterwards")
     p_refresh.set_defaults(func=refresh)
     p_status = sub.add_parser("status", help="what is cached, its vintage and when fetched")
     p_status.set_defaults(func=status)
+    p_build = sub.add_parser("build", help="rebuild the joined dataset and web boundary layers "
+                                           "from the cache")
+    p_build.set_defaults(func=build)
+    p_export = sub.add_parser("export", help="write the joined dataset with its data dictionary "
+                                             "and provenance")
+    p_export.add_argument("--level", required=True, choices=LEVELS)
+    p_export.add_argument("--format", required=True, choices=("csv", "parquet", "gpkg", "xlsx"))
+    p_export.add_argument("--out", required=True, type=Path, metavar="PATH",
+                          help="the data file; dictionary and provenance files go beside it")
+    where = p_export.add_mutually_exclusive_group()
+    where.add_argument("--region", metavar="CODE", help="only the areas of this region")
+    where.add_argument("--district", metavar="CODE", help="only the areas of this district")
+    p_export.set_defaults(func=export)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+import requests
 
 from data_sources.cache import Cache
 from data_sources.http import make_session
 from data_sources.refresh import RefreshContext
-from settings import Settings, get_settings
-from tests.mirror import Mirror
+from settings import PROJECT_ROOT, Settings, get_settings
+from tests.mirror import Mirror, free_port
 
 HOSTS = {
     "GRA_NOMIS_BASE_URL": "www.nomisweb.co.uk",
@@ -62,3 +68,67 @@ def ctx(mirror_env: Settings) -> RefreshContext:
     return RefreshContext(
         settings=mirror_env, cache=Cache(mirror_env.cache_dir), session=make_session()
     )
+
+
+# ---------------------------------------------------------------- national data
+SHARED = PROJECT_ROOT.parent / "shared"
+MIRROR_SCRIPT = SHARED / "tools" / "publisher_mirror.py"
+NATIONAL_POLICE = {"GRA_POLICE_AREAS": "E06000016", "GRA_POLICE_FROM": "2021-11",
+                   "GRA_POLICE_TO": "2022-10"}
+
+
+@dataclass(frozen=True)
+class NationalRun:
+    """One real `refresh` (with its build) of all of England through the publisher mirror."""
+
+    result: subprocess.CompletedProcess
+    cache: Cache
+    base_url: str
+
+
+def mirror_environment(base: str, cache_dir: Path) -> dict[str, str]:
+    """The process environment that points every fetcher at the national mirror."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRA_")}
+    env.update({variable: f"{base}/{host}" for variable, host in HOSTS.items()})
+    env.update(GRA_CACHE_DIR=str(cache_dir), GRA_HTTP_RETRIES="1", GRA_HTTP_BACKOFF="0.1",
+               **NATIONAL_POLICE)
+    return env
+
+
+@pytest.fixture(scope="session")
+def national_mirror() -> Iterator[str]:
+    """The base URL of ../shared's publisher mirror, started on a free loopback port."""
+    if not MIRROR_SCRIPT.is_file():
+        pytest.skip(f"no national publisher mirror at {MIRROR_SCRIPT} (../shared absent)")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(MIRROR_SCRIPT), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{base}/data.police.uk/api/forces", timeout=30)
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def national(national_mirror: str, tmp_path_factory) -> NationalRun:
+    """The real `python -m data_sources refresh` of all of England, run once per session."""
+    cache_dir = tmp_path_factory.mktemp("national-cache")
+    result = subprocess.run(
+        [sys.executable, "-m", "data_sources", "refresh"],
+        cwd=PROJECT_ROOT, env=mirror_environment(national_mirror, cache_dir),
+        capture_output=True, text=True, timeout=1800,
+    )
+    return NationalRun(result, Cache(cache_dir), national_mirror)

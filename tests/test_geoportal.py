@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 
 import geopandas as gpd
 import pandas as pd
 import pytest
-import requests
 import shapely
 
 from data_sources import arcgis, geoportal
@@ -25,8 +20,8 @@ from data_sources.errors import SourceFormatError, SourceUnavailableError
 from data_sources.http import make_session
 from data_sources.refresh import OGL, RefreshContext, build_dataset, run_refresh
 from data_sources.validate import validate_table
-from settings import PROJECT_ROOT, get_settings
-from tests.mirror import Fault, free_port
+from settings import get_settings
+from tests.mirror import Fault
 from tests.mirror import arcgis as arcgis_mirror
 
 SPECS = {spec.id: spec for spec in geoportal.DATASETS}
@@ -330,34 +325,9 @@ def test_every_dataset_credits_ons_and_os_only_for_boundaries():
 
 # ---------------------------------------------------------------- all of England
 
-SHARED_MIRROR = PROJECT_ROOT.parent / "shared" / "tools" / "publisher_mirror.py"
-
-
-@pytest.fixture(scope="module")
-def national_base() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, str(SHARED_MIRROR), "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{base}/services1.arcgis.com/", timeout=2)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.mark.national
-@pytest.mark.skipif(not SHARED_MIRROR.is_file(), reason="../shared (national mirror) not present")
-def test_all_of_england_through_the_national_mirror(national_base, tmp_path, monkeypatch):
+def test_all_of_england_through_the_national_mirror(national_mirror, tmp_path, monkeypatch):
+    national_base = national_mirror
     monkeypatch.setenv("GRA_GEOPORTAL_BASE_URL", f"{national_base}/services1.arcgis.com")
     monkeypatch.setenv("GRA_ONS_HUB_BASE_URL", f"{national_base}/hub.arcgis.com")
     monkeypatch.setenv("GRA_CACHE_DIR", str(tmp_path))

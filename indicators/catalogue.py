@@ -1,0 +1,518 @@
+"""The indicator catalogue: one entry for every column of the joined dataset.
+
+Each :class:`Indicator` says what a column holds in plain English, its unit, whether a
+higher value is worse, the levels it exists at, where it comes from (dataset ids of the
+cache), its vintage, licence and attribution.  Pages, exports and the data dictionary
+read this catalogue; nothing is described anywhere else.
+
+Naming: the latest vintage has the bare id and an earlier vintage a suffix —
+``d_asian`` (Census 2021), ``d_asian_2011``, ``d_asian_change``; ``imd_score`` (IoD 2025),
+``imd_score_2019`` (IoD 2019 mapped to LSOA 2021).  District summaries of deprivation
+(``imd_avg_score`` …) are *computed* from the LSOA values on the 2021 geography for every
+MSOA and district, with the official method; the figures published in the IoD File 10
+are kept beside them as ``<id>_published`` where the district code is the same.
+
+Families (one entry per member, each with its own label and definition) are generated
+from small tables of words below; :data:`IDENTIFIERS` describe the key columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from reports.taxonomy import CATEGORIES
+
+Polarity = Literal["higher_worse", "higher_better", "neutral"]
+LEVELS = ("lsoa", "msoa", "lad")
+THEMES = ("identifier", "population", "diversity", "segregation", "deprivation", "police",
+          "reports")
+OGL = "Open Government Licence v3.0"
+ONS = "Source: Office for National Statistics licensed under the Open Government Licence v3.0."
+POLICE = ("Contains public sector information licensed under the Open Government Licence "
+          "v3.0. Source: data.police.uk.")
+REPORTS_LICENCE = "Good Relations Atlas members' reports, aggregated with small counts suppressed"
+REPORTS_ATTRIBUTION = ("Tension reports submitted by Good Relations Atlas member "
+                       "organisations and approved by its moderators.")
+
+
+def _iod(year: int) -> str:
+    return (f"English Indices of Deprivation {year}, Ministry of Housing, Communities and "
+            "Local Government, licensed under the Open Government Licence v3.0.")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One column of the joined dataset.
+
+    Attributes
+    ----------
+    id : str
+        Column name in the joined tables.
+    label : str
+        Short name for charts and tables.
+    definition : str
+        What the number means, in one or two plain-English sentences.
+    unit : str
+        e.g. ``"index 0-1"``, ``"rank"``, ``"per 10,000 residents a year"``.
+    polarity : {"higher_worse", "higher_better", "neutral"}
+        Whether a higher value is worse for the area (colour scales follow this).
+    levels : tuple of str
+        Levels it exists at: ``lsoa``, ``msoa``, ``lad``.
+    theme : str
+        One of :data:`THEMES`.
+    source : tuple of str
+        Dataset ids of the cache it is computed from.
+    vintage : str
+        e.g. ``"Census 2021"``, ``"IoD 2019 mapped to LSOA 2021"``.
+    licence, attribution : str
+        What users of the number must respect and credit.
+    decimals : int
+        Decimal places for display.
+    table : {"area", "month"}
+        ``area``: a column of ``joined_area_indicator``; ``month``: of ``joined_area_month``.
+    """
+
+    id: str
+    label: str
+    definition: str
+    unit: str
+    polarity: Polarity
+    levels: tuple[str, ...]
+    theme: str
+    source: tuple[str, ...]
+    vintage: str
+    licence: str
+    attribution: str
+    decimals: int = 2
+    table: Literal["area", "month"] = "area"
+
+
+# ---------------------------------------------------------------- words of the families
+GROUPS: dict[str, str] = {
+    "white_british": "White British",
+    "white": "White (all White groups)",
+    "asian": "Asian",
+    "black": "Black",
+    "mixed": "Mixed or multiple ethnic groups",
+    "other": "Other ethnic group",
+}
+"""Ethnic groups of the segregation measures and location quotients, with their labels."""
+
+CENSUS_2021 = ("census2021_ethnicity_lsoa", "census2021_ethnicity_msoa",
+               "census2021_ethnicity_lad")
+CENSUS_2011 = ("census2011_ethnicity_lsoa", "census2011_ethnicity_msoa",
+               "lookup_lsoa11_lsoa21")
+LOOKUP = "lookup_lsoa21_msoa21_lad22"
+
+# IoD domain: label, what its score measures, the score's unit.
+DOMAINS: dict[str, tuple[str, str, str]] = {
+    "imd": ("Index of Multiple Deprivation",
+            "the overall Index of Multiple Deprivation, which combines the seven domains "
+            "(income, employment, education, health, crime, barriers to housing and "
+            "services, living environment)", "score"),
+    "income": ("Income deprivation",
+               "the share of residents living on a low income (receiving means-tested "
+               "benefits or tax credits)", "proportion of residents"),
+    "employment": ("Employment deprivation",
+                   "the share of working-age residents involuntarily out of work (through "
+                   "unemployment, sickness or disability)", "proportion of working-age residents"),
+    "education": ("Education, skills and training deprivation",
+                  "the lack of attainment and skills among children, young people and adults",
+                  "score"),
+    "health": ("Health deprivation and disability",
+               "the risk of premature death and poor quality of life through poor physical or "
+               "mental health", "score"),
+    "crime": ("Crime", "the risk of personal and material victimisation (recorded violence, "
+              "burglary, theft and criminal damage)", "score"),
+    "barriers": ("Barriers to housing and services",
+                 "the physical and financial accessibility of housing and local services",
+                 "score"),
+    "living_environment": ("Living environment deprivation",
+                           "the quality of the local environment, indoors (housing) and "
+                           "outdoors (air quality, road accidents)", "score"),
+    "idaci": ("Income deprivation affecting children",
+              "the share of children aged 0-15 living in income-deprived families",
+              "proportion of children"),
+    "idaopi": ("Income deprivation affecting older people",
+               "the share of people aged 60 and over who are income deprived",
+               "proportion of older people"),
+}
+"""IoD domains with a score, rank and decile per LSOA in File 7."""
+
+IOD_LSOAS = {2019: "32,844 LSOAs (2011)", 2025: "33,755 LSOAs (2021)"}
+
+# District summary measure: label, definition (of a district or MSOA), unit, polarity.
+SUMMARIES: dict[str, tuple[str, str, str, Polarity]] = {
+    "imd_avg_score": (
+        "IMD average score",
+        "Population-weighted average of the IMD scores of the area's LSOAs; higher means "
+        "more deprived.", "score", "higher_worse"),
+    "imd_avg_rank": (
+        "IMD average rank",
+        "Population-weighted average of the national IMD ranks of the area's LSOAs, "
+        "counted from the least deprived LSOA of England (as in File 10), so a higher "
+        "average means more deprived.", "rank", "higher_worse"),
+    "imd_pct_most_deprived_10": (
+        "Share of LSOAs in England's most deprived 10%",
+        "Proportion of the area's LSOAs that are among the 10% most deprived in England "
+        "on the IMD.", "proportion of LSOAs", "higher_worse"),
+    "imd_extent": (
+        "IMD extent",
+        "Proportion of the area's population living in the most deprived LSOAs of "
+        "England: all of those in the most deprived 10%, and a tapering share of those "
+        "ranked between 10% and 30%.", "proportion of residents", "higher_worse"),
+    "imd_local_concentration": (
+        "IMD local concentration",
+        "Population-weighted average national IMD rank (counted from the least "
+        "deprived, as in File 10) of the area's most deprived LSOAs that together hold "
+        "10% of its population; higher means more intense pockets of deprivation.",
+        "rank", "higher_worse"),
+}
+"""IMD summaries of districts and MSOAs (the measures of IoD File 10)."""
+
+
+# ---------------------------------------------------------------- builders of entries
+def _identifiers() -> list[Indicator]:
+    def ident(id_: str, label: str, definition: str, source: tuple[str, ...] = (LOOKUP,),
+              vintage: str = "Census 2021 areas, LAD 2022", table: str = "area") -> Indicator:
+        unit = "text" if id_ in ("area_name", "level", "month") else "code"
+        return Indicator(id_, label, definition, unit, "neutral", LEVELS, "identifier",
+                         source, vintage, OGL, ONS, 0, table)
+
+    return [
+        ident("area_code", "Area code",
+              "The ONS code of the area (E01… LSOA, E02… MSOA, E06–E09… local authority "
+              "district), on the 2021 geography."),
+        ident("area_name", "Area name",
+              "The ONS name of the area (an LSOA or MSOA is named after its district with a "
+              "number, e.g. 'Leicester 012A')."),
+        ident("level", "Level",
+              "The kind of area of the row: lsoa, msoa or lad (local authority district, "
+              "2022 boundaries)."),
+        ident("lad_code", "District code",
+              "The code of the local authority district (December 2022) the area lies in."),
+        ident("region_code", "Region code", "The code of the English region the area lies in.",
+              (LOOKUP, "lookup_lad22_region"), "December 2022"),
+        Indicator("seg_unit", "Small areas used for segregation",
+                  "The small areas a district's segregation measures were computed across: "
+                  "lsoa when Census counts by LSOA were available, msoa when only counts by "
+                  "MSOA were; the 2011 values and the change use the same kind of area.",
+                  "text", "neutral", ("lad",), "identifier", CENSUS_2021, "Census 2021",
+                  OGL, ONS, 0),
+        ident("month", "Month", "The calendar month of the counts (YYYY-MM).",
+              ("police_lsoa_month",), "data.police.uk, as published", "month"),
+    ]
+
+
+def _population() -> list[Indicator]:
+    return [Indicator(
+        "population_2021", "Residents (Census 2021)",
+        "Usual residents on Census day 2021, from the total of the ethnic group table "
+        "(districts: the sum of their MSOAs when the district table is not cached).",
+        "people", "neutral", LEVELS, "population", CENSUS_2021, "Census 2021", OGL, ONS, 0)]
+
+
+def _diversity() -> list[Indicator]:
+    entries = [
+        Indicator("simpson_diversity", "Ethnic diversity (Simpson)",
+                  "The chance that two residents picked at random belong to different "
+                  "detailed ethnic groups (19 categories): 0 when everyone is in one group, "
+                  "close to 1 when residents are spread over many.",
+                  "index 0-1", "neutral", LEVELS, "diversity", CENSUS_2021, "Census 2021",
+                  OGL, ONS, 3),
+    ]
+    for group, name in GROUPS.items():
+        entries.append(Indicator(
+            f"lq_{group}", f"Location quotient, {name} (vs district)",
+            f"The {name} share of the area's residents divided by their share in its "
+            "district: 1 means the same share as the district, 2 twice as high.",
+            "ratio", "neutral", ("lsoa", "msoa"), "diversity", CENSUS_2021, "Census 2021",
+            OGL, ONS, 2))
+        entries.append(Indicator(
+            f"lq_{group}_england", f"Location quotient, {name} (vs England)",
+            f"The {name} share of the area's residents divided by their share in England: "
+            "1 means the same share as England, 2 twice as high.",
+            "ratio", "neutral", ("lsoa", "msoa"), "diversity", CENSUS_2021, "Census 2021",
+            OGL, ONS, 2))
+    return entries
+
+
+def _segregation() -> list[Indicator]:
+    entries = []
+    for group, name in GROUPS.items():
+        entries.append(Indicator(
+            f"d_{group}", f"Dissimilarity, {name}",
+            f"Index of dissimilarity: the share of {name} residents who would have to move "
+            "to another small area of the district for them to be spread like everyone "
+            "else (0 = evenly spread, 1 = completely separate).",
+            "index 0-1", "higher_worse", ("lad",), "segregation", CENSUS_2021, "Census 2021",
+            OGL, ONS, 3))
+        entries.append(Indicator(
+            f"isolation_{group}", f"Isolation, {name}",
+            f"Isolation index: the {name} share of the small area where the average "
+            f"{name} resident of the district lives (high when they mostly live among "
+            "themselves).", "index 0-1", "neutral", ("lad",), "segregation", CENSUS_2021,
+            "Census 2021", OGL, ONS, 3))
+    entries.append(Indicator(
+        "entropy_h", "Multigroup segregation (Theil's H)",
+        "Theil's information index over the 19 detailed ethnic groups: how much less mixed "
+        "the district's small areas are than the district as a whole (0 = every small area "
+        "as mixed as the district, 1 = each group in areas of its own).",
+        "index 0-1", "higher_worse", ("lad",), "segregation", CENSUS_2021, "Census 2021",
+        OGL, ONS, 3))
+    return entries
+
+
+def _vintages_2011(base: Iterable[Indicator]) -> list[Indicator]:
+    """``<id>_2011`` and ``<id>_change`` of the district segregation and diversity measures."""
+    entries = []
+    for b in base:
+        entries.append(Indicator(
+            f"{b.id}_2011", f"{b.label} (2011)",
+            f"{b.definition} Census 2011 (18 detailed groups), computed across the 2011 "
+            "small areas of the same kind, each placed in its 2022 district by the ONS "
+            "LSOA 2011 to 2021 lookup.", b.unit, b.polarity, ("lad",), b.theme,
+            CENSUS_2011, "Census 2011", OGL, ONS, b.decimals))
+        entries.append(Indicator(
+            f"{b.id}_change", f"{b.label}, change 2011-2021",
+            f"The 2021 value of '{b.label}' minus its 2011 value; positive means it rose.",
+            "change in index", b.polarity, ("lad",), b.theme, CENSUS_2021 + CENSUS_2011,
+            "Census 2011 and Census 2021", OGL, ONS, b.decimals))
+    return entries
+
+
+def _deprivation_lsoa(year: int) -> list[Indicator]:
+    suffix = "" if year == 2025 else "_2019"
+    source = ("iod2025_lsoa",) if year == 2025 else ("iod2019_lsoa", "lookup_lsoa11_lsoa21")
+    vintage = "IoD 2025" if year == 2025 else "IoD 2019 mapped to LSOA 2021"
+    mapped = "" if year == 2025 else (
+        " IoD 2019 was published for 2011 LSOAs; it is shown on the 2021 LSOA through the "
+        "ONS best-fit lookup (see iod2019_fit).")
+    entries = []
+    for domain, (label, what, unit) in DOMAINS.items():
+        tag = f"{label} ({'IoD ' + str(year)})"
+        entries += [
+            Indicator(f"{domain}_score{suffix}", f"{tag}: score",
+                      f"Score of the LSOA on {what}; higher means more deprived.{mapped}",
+                      unit, "higher_worse", ("lsoa",), "deprivation", source, vintage,
+                      OGL, _iod(year), 3),
+            Indicator(f"{domain}_rank{suffix}", f"{tag}: rank",
+                      f"National rank of the LSOA on {what}, among {IOD_LSOAS[year]}: "
+                      f"1 is the most deprived.{mapped}", "rank", "higher_better", ("lsoa",),
+                      "deprivation", source, vintage, OGL, _iod(year), 0),
+            Indicator(f"{domain}_decile{suffix}", f"{tag}: decile",
+                      f"National decile of the LSOA on {what}: 1 is the most deprived 10% of "
+                      f"LSOAs in England, 10 the least deprived.{mapped}", "decile",
+                      "higher_better", ("lsoa",), "deprivation", source, vintage, OGL,
+                      _iod(year), 0),
+        ]
+    if year == 2019:
+        entries.append(Indicator(
+            "iod2019_fit", "How IoD 2019 was mapped",
+            "How the 2021 LSOA got its IoD 2019 values: exact (unchanged, or split from "
+            "one 2011 LSOA, whose values it takes), merged (population-weighted mean score "
+            "of its 2011 LSOAs, re-ranked among the 2019 LSOAs) or complex (boundaries "
+            "redrawn: the values of its most populous 2011 LSOA).",
+            "text", "neutral", ("lsoa",), "deprivation", source, vintage, OGL, _iod(2019), 0))
+        entries.append(Indicator(
+            "iod2019_lsoa11_codes", "2011 LSOAs behind the IoD 2019 values",
+            "The codes of the 2011 LSOAs (';'-separated) whose IoD 2019 values were carried "
+            "onto this 2021 LSOA.", "code", "neutral", ("lsoa",), "deprivation", source,
+            vintage, OGL, _iod(2019), 0))
+    return entries
+
+
+def _deprivation_summaries() -> list[Indicator]:
+    entries = []
+    for year, suffix in ((2025, ""), (2019, "_2019")):
+        source = ((LOOKUP, "iod2025_lsoa") if year == 2025
+                  else (LOOKUP, "iod2019_lsoa", "lookup_lsoa11_lsoa21"))
+        on = ("LSOA 2021" if year == 2025 else
+              "the 2011 LSOAs, each placed in its 2021 MSOA and 2022 district")
+        weights = ("the IoD 2025 population denominators, or Census 2021 residents where "
+                   "the cached File 7 has none" if year == 2025
+                   else "the IoD 2019 population denominators (mid-2015)")
+        for id_, (label, definition, unit, polarity) in SUMMARIES.items():
+            entries.append(Indicator(
+                f"{id_}{suffix}", f"{label} (IoD {year})",
+                f"{definition} Computed here from the IoD {year} LSOA values with the "
+                f"official File 10 method, for the 2021 MSOA and the 2022 district; "
+                f"weights: {weights}.",
+                unit, polarity, ("msoa", "lad"), "deprivation", source,
+                f"IoD {year}, computed on {on}", OGL, _iod(year), 3))
+            entries.append(Indicator(
+                f"{id_}{suffix}_published", f"{label} (IoD {year}, as published)",
+                f"{definition} As published by MHCLG in IoD {year} File 10; empty where the "
+                "district's code has changed since that edition.",
+                unit, polarity, ("lad",), "deprivation", (f"iod{year}_lad_summary",),
+                f"IoD {year} File 10 ({'LAD 2024' if year == 2025 else 'LAD 2019'})",
+                OGL, _iod(year), 3))
+    return entries
+
+
+def _police() -> list[Indicator]:
+    counts = {"public_order": ("Public-order offences", "public-order offences"),
+              "asb": ("Anti-social behaviour", "anti-social behaviour incidents")}
+    source = ("police_lsoa_month",) + CENSUS_2021
+    vintage = "data.police.uk, as published; Census 2021 residents"
+    entries = []
+    for id_, (label, what) in counts.items():
+        entries += [
+            Indicator(f"{id_}_12m", f"{label}, latest 12 months",
+                      f"Police-recorded {what} located in the area over the latest 12 months "
+                      "with published data (fewer where fewer were published: see "
+                      "police_months).", "count", "higher_worse", LEVELS, "police", source,
+                      vintage, OGL, POLICE, 0),
+            Indicator(f"{id_}_per_10k", f"{label} per 10,000 residents a year",
+                      f"Police-recorded {what} over the latest 12 months with data per 10,000 "
+                      "residents (Census 2021), scaled to a year when fewer months were "
+                      "published.", "per 10,000 residents a year", "higher_worse", LEVELS,
+                      "police", source, vintage, OGL, POLICE, 1),
+            Indicator(id_, f"{label} in the month",
+                      f"Police-recorded {what} located in the area in the month; empty when "
+                      "the force had not published that month.", "count", "higher_worse",
+                      LEVELS, "police", ("police_lsoa_month",), "data.police.uk, as published",
+                      OGL, POLICE, 0, "month"),
+            Indicator(f"{id_}_month_per_10k", f"{label} in the month per 10,000 residents",
+                      f"Police-recorded {what} in the month per 10,000 residents (Census 2021).",
+                      "per 10,000 residents a month", "higher_worse", LEVELS, "police", source,
+                      vintage, OGL, POLICE, 2, "month"),
+        ]
+    entries += [
+        Indicator("police_months", "Months of police data used",
+                  "How many months (at most 12, the latest with published data) the police "
+                  "counts and rates of the area cover.", "months", "neutral", LEVELS, "police",
+                  ("police_lsoa_month",), "data.police.uk, as published", OGL, POLICE, 0),
+        Indicator("police_period", "Period of police data used",
+                  "First and last month of the police counts of the area (YYYY-MM to YYYY-MM).",
+                  "text", "neutral", LEVELS, "police", ("police_lsoa_month",),
+                  "data.police.uk, as published", OGL, POLICE, 0),
+    ]
+    return entries
+
+
+def _reports() -> list[Indicator]:
+    def report(id_: str, label: str, definition: str, unit: str = "count",
+               decimals: int = 0) -> Indicator:
+        return Indicator(id_, label, definition, unit, "neutral", LEVELS, "reports",
+                         ("reports_aggregate",), "Good Relations Atlas reports, as approved",
+                         REPORTS_LICENCE, REPORTS_ATTRIBUTION, decimals, "month")
+
+    hidden = ("Empty when the count is 1 to 4, or was withheld so that such a count cannot "
+              "be worked out (see reports_suppressed).")
+    entries = [
+        report("reports_total", "Tension reports",
+               f"Approved tension reports about the area in the month. {hidden}"),
+        report("reports_per_10k", "Tension reports per 10,000 residents",
+               "Approved tension reports in the month per 10,000 residents (Census 2021); "
+               "empty when the count is suppressed.", "per 10,000 residents a month", 2),
+        report("reports_suppressed", "Reports suppressed",
+               "True when a reports count of this row is withheld to protect small numbers "
+               "(1 to 4 reports, or a count from which one could be worked out).", "yes/no"),
+    ]
+    for term in CATEGORIES:
+        entries.append(report(f"reports_{term.id}", f"Reports: {term.label}",
+                              f"Approved reports in the month of the category '{term.label}': "
+                              f"{term.description} {hidden}"))
+    return entries
+
+
+def _build_catalogue() -> dict[str, Indicator]:
+    segregation = _segregation()
+    simpson = [e for e in _diversity() if e.id == "simpson_diversity"]
+    entries = [
+        *_identifiers(), *_population(), *_diversity(), *segregation,
+        *_vintages_2011([*segregation, *simpson]),
+        *_deprivation_lsoa(2025), *_deprivation_lsoa(2019), *_deprivation_summaries(),
+        *_police(), *_reports(),
+    ]
+    catalogue: dict[str, Indicator] = {}
+    for entry in entries:
+        if entry.id in catalogue:
+            raise ValueError(f"indicator id {entry.id!r} defined twice")
+        catalogue[entry.id] = entry
+    return catalogue
+
+
+CATALOGUE: dict[str, Indicator] = _build_catalogue()
+"""Every column of the joined tables, by id, in display order."""
+
+IDENTIFIERS: tuple[str, ...] = tuple(i for i, e in CATALOGUE.items() if e.theme == "identifier")
+"""Key columns (area_code, area_name, level, lad_code, region_code, seg_unit, month)."""
+
+DICTIONARY_COLUMNS = ["column", "label", "definition", "unit", "polarity", "vintage", "source",
+                      "licence"]
+
+
+# ---------------------------------------------------------------- public functions
+def get_indicator(indicator_id: str) -> Indicator:
+    """The catalogue entry of ``indicator_id``.
+
+    Raises
+    ------
+    KeyError
+        When the id is not in the catalogue (the message lists close ids).
+    """
+    try:
+        return CATALOGUE[indicator_id]
+    except KeyError:
+        stem = indicator_id.split("_")[0]
+        close = [i for i in CATALOGUE if i.startswith(stem)][:8]
+        raise KeyError(f"no indicator {indicator_id!r} in the catalogue; "
+                       f"ids starting like it: {close}") from None
+
+
+def indicators_for(level: str, table: str = "area") -> list[Indicator]:
+    """The indicators (not the key columns) of ``table`` that exist at ``level``.
+
+    Parameters
+    ----------
+    level : {"lsoa", "msoa", "lad"}
+    table : {"area", "month"}
+        ``area`` for ``joined_area_indicator``, ``month`` for ``joined_area_month``.
+
+    Raises
+    ------
+    ValueError
+        On an unknown level or table.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; choose one of {list(LEVELS)}")
+    if table not in ("area", "month"):
+        raise ValueError(f"unknown table {table!r}; choose 'area' or 'month'")
+    return [e for e in CATALOGUE.values()
+            if e.theme != "identifier" and e.table == table and level in e.levels]
+
+
+def data_dictionary(columns: Iterable[str]) -> pd.DataFrame:
+    """The data dictionary of a table with ``columns``, in their order.
+
+    Parameters
+    ----------
+    columns
+        Column names of a joined table (identifiers and indicators).
+
+    Returns
+    -------
+    DataFrame
+        Columns column, label, definition, unit, polarity, vintage, source (dataset ids,
+        comma-separated), licence; one row per column.
+
+    Raises
+    ------
+    KeyError
+        When a column has no catalogue entry (every exported column must be described).
+    """
+    rows = []
+    for column in columns:
+        entry = get_indicator(column)
+        rows.append({
+            "column": column, "label": entry.label, "definition": entry.definition,
+            "unit": entry.unit, "polarity": entry.polarity, "vintage": entry.vintage,
+            "source": ", ".join(entry.source), "licence": entry.licence,
+        })
+    return pd.DataFrame(rows, columns=DICTIONARY_COLUMNS)
