@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
 from tqdm import tqdm
 
 from data_sources.cache import Cache, open_cache
@@ -113,7 +114,7 @@ def run_build(cache: Cache) -> bool:
 
     ok = True
     steps = (
-        ("joined dataset", lambda c: list(build_joined(c).values())),
+        ("joined dataset", lambda c: list(build_joined(c, public_report_counts(c)).values())),
         ("web boundary layers", prepare_web_layers),
     )
     for name, step in steps:
@@ -128,6 +129,26 @@ def run_build(cache: Cache) -> bool:
         for entry in stored:
             print(f"  {entry.dataset}: {entry.rows:,} rows")
     return ok
+
+
+def public_report_counts(cache: Cache) -> pd.DataFrame | None:
+    """The suppressed monthly report counts for the joined dataset, if a report store exists.
+
+    The default SQLite store is not created just to find it empty.
+    """
+    from reports.aggregate import joined_dataset_counts
+    from reports.areas import AreaDirectory
+    from reports.store import database_url, open_store
+
+    url = database_url()
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        print("reports: no report store yet, so the joined dataset has no report counts")
+        return None
+    store = open_store(url=url)
+    try:
+        return joined_dataset_counts(store, AreaDirectory.from_cache(cache))
+    finally:
+        store.dispose()
 
 
 def build(args: argparse.Namespace) -> int:

@@ -1,0 +1,1 @@
+"""Alembic migrations of the report store, run by :func:`reports.store.migrate`."""

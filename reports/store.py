@@ -1,0 +1,106 @@
+"""The report database: engine from the settings, migrations on first connect, sessions.
+
+SQLite (the default file ``reports.db`` in the project folder) runs in WAL mode with a
+busy timeout, and every write transaction starts with ``BEGIN IMMEDIATE`` so concurrent
+writers queue for the lock instead of failing half-way. PostgreSQL is used when
+``GRA_DATABASE_URL`` points at it. All SQL goes through SQLAlchemy with bound
+parameters; reads and writes use separate session factories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from settings import PROJECT_ROOT, Settings, get_settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_SECONDS = 60
+MIGRATION_LOCK_KEY = 4_417_001
+
+
+class Store:
+    """Sessions on one report database: :meth:`read` for queries, :meth:`write` for changes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._reader = sessionmaker(engine, expire_on_commit=False)
+        self._writer = sessionmaker(engine.execution_options(gra_write=True),
+                                    expire_on_commit=False)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for queries; closing it rolls back whatever it changed."""
+        with self._reader() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one transaction: committed when the block ends, rolled back on error."""
+        with self._writer() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection (before a fork, or at the end of a test)."""
+        self.engine.dispose()
+
+
+def database_url(settings: Settings | None = None) -> str:
+    """The configured database URL; the SQLite file ``reports.db`` in the project by default."""
+    configured = (settings or get_settings()).database_url
+    return configured or f"sqlite:///{PROJECT_ROOT / 'reports.db'}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL mode, a busy timeout and immediate write locks."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    # Take transaction control from the driver so that _begin_sqlite decides how to begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _begin_sqlite(connection) -> None:
+    writing = connection.get_execution_options().get("gra_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema up to the latest migration (``alembic upgrade head``).
+
+    Safe when several processes start at once: SQLite serialises the write transaction,
+    PostgreSQL takes an advisory lock for its duration.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.execution_options(gra_write=True).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK_KEY})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def open_store(settings: Settings | None = None, *, url: str | None = None) -> Store:
+    """The report store of the settings (or of ``url``), migrated to the latest schema."""
+    engine = make_engine(url or database_url(settings))
+    migrate(engine)
+    return Store(engine)

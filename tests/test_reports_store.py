@@ -1,0 +1,197 @@
+"""The report store on SQLite and PostgreSQL: schema, sign-in, visibility, moderation, audit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from reports import moderation
+from reports.accounts import AccountError, add_organisation, add_user, set_role
+from reports.audit import CLI_ACTOR
+from reports.auth import LOCKOUT, PermissionDenied, SignInError, sign_in
+from reports.models import AuditEntry, Base, Report
+from reports.ratelimit import DEFAULT_PER_HOUR, RateLimited
+from reports.store import database_url
+from reports.submissions import InvalidReport, submit_report
+from settings import PROJECT_ROOT, Settings
+from tests.fixtures.reports.helpers import (
+    PASSWORD,
+    TODAY,
+    bootstrap,
+    fresh_store,
+    postgres_available,
+    report,
+    tiny_directory,
+)
+
+DATABASES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
+        not postgres_available(),
+        reason="PostgreSQL is not reachable on 127.0.0.1:5432 (user postgres, database test)")),
+]
+DIRECTORY = tiny_directory()
+
+
+@pytest.fixture(params=DATABASES)
+def store(request, tmp_path):
+    with fresh_store(request.param, tmp_path) as fresh:
+        yield fresh
+
+
+@pytest.fixture
+def people(store):
+    return bootstrap(store)
+
+
+def submit(store, actor, **changes) -> int:
+    return submit_report(store, actor, report(**changes), directory=DIRECTORY, today=TODAY)
+
+
+def test_default_database_is_sqlite_file_in_project():
+    assert database_url(Settings()) == f"sqlite:///{PROJECT_ROOT / 'reports.db'}"
+    assert database_url(Settings(database_url="postgresql+psycopg://x@h/db")).startswith(
+        "postgresql")
+
+
+def test_migrations_match_the_models(store):
+    with store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_sqlite_runs_in_wal_mode(store):
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_passwords_are_stored_as_argon2_hashes(store, people):
+    with store.read() as session:
+        hashes = session.scalars(select(Base.metadata.tables["users"].c.password_hash)).all()
+    assert all(value.startswith("$argon2id$") and PASSWORD not in value for value in hashes)
+    assert sign_in(store, "ANA@thamesbury.example ", PASSWORD).role == "member"
+
+
+def test_lockout_after_five_failures_even_with_right_password(store, people):
+    start = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+    for _attempt in range(4):
+        with pytest.raises(SignInError, match="Wrong email or password"):
+            sign_in(store, "ana@thamesbury.example", "wrong password", now=start)
+    with pytest.raises(SignInError, match="locked until 12:15"):
+        sign_in(store, "ana@thamesbury.example", "wrong password", now=start)
+    with pytest.raises(SignInError, match="locked"):
+        sign_in(store, "ana@thamesbury.example", PASSWORD, now=start + timedelta(minutes=14))
+    later = start + LOCKOUT + timedelta(seconds=1)
+    assert sign_in(store, "ana@thamesbury.example", PASSWORD, now=later).email == (
+        "ana@thamesbury.example")
+
+
+def test_unknown_email_gets_the_same_message(store, people):
+    with pytest.raises(SignInError, match="^Wrong email or password.$"):
+        sign_in(store, "nobody@example.org", PASSWORD)
+
+
+def test_only_admins_manage_accounts(store, people):
+    with pytest.raises(PermissionDenied):
+        add_organisation(store, people["moderator"], "New Group")
+    with pytest.raises(PermissionDenied):
+        set_role(store, people["thames"], "ana@thamesbury.example", "admin")
+    with pytest.raises(AccountError, match="no organisation called"):
+        add_user(store, people["admin"], "x@example.org", "Nowhere", "member", PASSWORD)
+    with pytest.raises(AccountError, match="at least 10 characters"):
+        add_user(store, people["admin"], "x@example.org", "Riverbank Voices", "member", "short")
+    set_role(store, CLI_ACTOR, "raj@riverbank.example", "moderator")
+    assert sign_in(store, "raj@riverbank.example", PASSWORD).role == "moderator"
+
+
+def test_member_sees_only_own_organisation(store, people):
+    mine = submit(store, people["thames"], description="Thamesbury only")
+    theirs = submit(store, people["river"], area="E01016001", description="Riverbank only")
+    seen = moderation.list_reports(store, people["thames"])
+    assert [r.id for r in seen] == [mine]
+    assert {r.id for r in moderation.list_reports(store, people["moderator"])} == {mine, theirs}
+    with pytest.raises(LookupError):
+        moderation.get_report(store, people["thames"], theirs)
+    with pytest.raises(PermissionDenied):
+        moderation.moderation_queue(store, people["thames"])
+
+
+def test_moderation_flow_keeps_everything_and_audits(store, people):
+    first = submit(store, people["thames"])
+    second = submit(store, people["river"], area="E01016001")
+    third = submit(store, people["thames"], category="protest")
+    mod = people["moderator"]
+    assert [r.id for r in moderation.moderation_queue(store, mod)] == [first, second, third]
+    moderation.approve(store, mod, first)
+    with pytest.raises(moderation.ModerationError, match="note"):
+        moderation.reject(store, mod, second, " ")
+    moderation.reject(store, mod, second, "Duplicate of a police report")
+    moderation.edit(store, mod, third, {"tension_level": "high", "area": "E02000001"},
+                    "Raised after phone call", directory=DIRECTORY)
+    with pytest.raises(InvalidReport, match="category"):
+        moderation.edit(store, mod, third, {"category": "weather"}, "typo", directory=DIRECTORY)
+    with pytest.raises(PermissionDenied):
+        moderation.withdraw(store, people["river"], third)
+    moderation.withdraw(store, people["thames"], third, "Reported twice")
+    with pytest.raises(moderation.ModerationError, match="withdrawn"):
+        moderation.approve(store, mod, third)
+    with store.read() as session:
+        statuses = dict(session.execute(select(Report.id, Report.status)).all())
+    assert statuses == {first: "approved", second: "rejected", third: "withdrawn"}
+    trail = moderation.audit_trail(store, mod, third)
+    assert [entry.action for entry in trail] == ["submit", "edit", "withdraw"]
+    assert trail[1].actor == "mod@alliance.example"
+    assert trail[1].changes == {"tension_level": ["moderate", "high"],
+                                "area_code": ["E01000001", "E02000001"],
+                                "area_level": ["lsoa", "msoa"]}
+    assert trail[1].note == "Raised after phone call"
+    assert moderation.get_report(store, mod, second).moderation_note == (
+        "Duplicate of a police report")
+
+
+def test_markup_is_stored_verbatim(store, people):
+    text = "<script>alert('x')</script> **bold** [link](http://x) =HYPERLINK(\"x\") & <b>"
+    report_id = submit(store, people["thames"], description=text, source="<i>leaflet</i>")
+    stored = moderation.get_report(store, people["moderator"], report_id)
+    assert stored.description == text
+    assert stored.source == "<i>leaflet</i>"
+
+
+def test_rate_limit_per_account(store, people):
+    now = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+    for i in range(DEFAULT_PER_HOUR):
+        submit_report(store, people["thames"], report(description=f"report {i}"),
+                      directory=DIRECTORY, today=TODAY, now=now)
+    with pytest.raises(RateLimited, match="last hour"):
+        submit_report(store, people["thames"], report(), directory=DIRECTORY, today=TODAY,
+                      now=now)
+    # another account is not affected, and the first may submit again an hour later
+    submit_report(store, people["river"], report(), directory=DIRECTORY, today=TODAY, now=now)
+    submit_report(store, people["thames"], report(), directory=DIRECTORY, today=TODAY,
+                  now=now + timedelta(hours=1, seconds=1))
+
+
+def test_same_submission_key_stores_once(store, people):
+    first = submit_report(store, people["thames"], report(), directory=DIRECTORY, today=TODAY,
+                          submission_key="form-123")
+    again = submit_report(store, people["thames"], report(), directory=DIRECTORY, today=TODAY,
+                          submission_key="form-123")
+    assert first == again
+    with store.read() as session:
+        assert session.scalar(select(func.count(Report.id))) == 1
+
+
+def test_invalid_report_is_not_stored(store, people):
+    with pytest.raises(InvalidReport) as caught:
+        submit(store, people["thames"], area="E01999999", incident_date="2031-01-01")
+    assert {error.field for error in caught.value.errors} == {"area", "incident_date"}
+    with store.read() as session:
+        assert session.scalar(select(func.count(Report.id))) == 0
+        assert session.scalar(select(func.count(AuditEntry.id))) > 0  # bootstrap only
