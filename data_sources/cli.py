@@ -88,16 +88,16 @@ def status(args: argparse.Namespace) -> int:
     cache = open_cache()
     rows = cache_status(cache, DATASETS)
     print(f"Cache: {cache.root}")
-    header = f"{'dataset':34} {'state':8} {'rows':>8} {'size':>9}  {'fetched at (UTC)':20}  vintage"
+    header = f"{'dataset':36} {'state':8} {'rows':>8} {'size':>9}  {'fetched at (UTC)':20}  vintage"
     print(header)
     print("-" * len(header))
     for row in rows:
         fetched = row.fetched_at or "-"
         state = row.state + ("*" if row.optional and row.state != "ok" else "")
-        print(f"{row.dataset:34} {state:8} {row.rows:>8,} {human_size(row.size_bytes):>9}  "
+        print(f"{row.dataset:36} {state:8} {row.rows:>8,} {human_size(row.size_bytes):>9}  "
               f"{fetched:20}  {row.vintage}; {row.geography}")
         if row.problem:
-            print(f"{'':34}   last refresh failed: {row.problem}")
+            print(f"{'':36}   last refresh failed: {row.problem}")
     cached = sum(r.state in ("ok", "stale") for r in rows)
     print(f"\n{cached} of {len(rows)} datasets cached. * optional dataset.")
     return 0
