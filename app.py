@@ -1,17 +1,24 @@
-"""Good Relations Atlas: the entry point. It only configures the app and routes to pages/."""
+"""Good Relations Atlas: the entry point. It configures the app, draws the shared sidebar
+and routes to views/ through the registry in ui/navigation.py.
+
+The page files live in views/, not pages/: a folder called pages/ beside the entry script
+switches on Streamlit's older automatic multipage mode, which runs a deep-linked page
+without this script (no sidebar, no registry) on a freshly started server.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from ui.navigation import build_navigation
+from ui.sidebar import render_sidebar
+
 st.set_page_config(page_title="Good Relations Atlas", page_icon=":material/diversity_3:",
                    layout="wide")
 
-PAGES = {
-    "About": [
-        st.Page("pages/data_sources.py", title="Data & sources", icon=":material/dataset:",
-                url_path="data", default=True),
-    ],
-}
-
-st.navigation(PAGES).run()
+sections, specs = build_navigation(role=None)  # sign-in comes with the reports pages
+page = st.navigation(sections)
+spec = specs.get(page.title)
+if spec is None or spec.sidebar:
+    render_sidebar()
+page.run()

@@ -202,7 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_build.set_defaults(func=build)
     p_export = sub.add_parser("export", help="write the joined dataset with its data dictionary "
                                              "and provenance")
-    p_export.add_argument("--level", required=True, choices=LEVELS)
+    p_export.add_argument("--level", required=True, choices=(*LEVELS, "lsoa11"),
+                          help="lsoa11: IoD 2019 as published, on LSOA 2011 with LAD 2019 "
+                               "codes (not gpkg; --district takes a LAD 2019 code)")
     p_export.add_argument("--format", required=True, choices=("csv", "parquet", "gpkg", "xlsx"))
     p_export.add_argument("--out", required=True, type=Path, metavar="PATH",
                           help="the data file; dictionary and provenance files go beside it")

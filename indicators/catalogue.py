@@ -39,6 +39,11 @@ REPORTS_ATTRIBUTION = ("Tension reports submitted by Good Relations Atlas member
                        "organisations and approved by its moderators.")
 
 
+NATIVE_LEVEL = "lsoa11"
+"""The export level of IoD 2019 as published, on LSOA 2011 (see :data:`IOD2019_NATIVE`)."""
+IOD2019_AS_PUBLISHED = "IoD 2019 (LSOA 2011, as published)"
+
+
 def _iod(year: int) -> str:
     return (f"English Indices of Deprivation {year}, Ministry of Housing, Communities and "
             "Local Government, licensed under the Open Government Licence v3.0.")
@@ -142,6 +147,49 @@ DOMAINS: dict[str, tuple[str, str, str]] = {
                "proportion of older people"),
 }
 """IoD domains with a score, rank and decile per LSOA in File 7."""
+
+SUBDOMAINS: dict[str, tuple[str, str, str]] = {
+    "children_young_people": (
+        "Children and young people sub-domain",
+        "the attainment and participation in education of children and young people (part "
+        "of education, skills and training)", "score"),
+    "adult_skills": (
+        "Adult skills sub-domain",
+        "the lack of qualifications and of spoken English among working-age adults (part of "
+        "education, skills and training)", "score"),
+    "geographical_barriers": (
+        "Geographical barriers sub-domain",
+        "the road distance to a post office, primary school, general store or supermarket "
+        "and GP surgery (part of barriers to housing and services)", "score"),
+    "wider_barriers": (
+        "Wider barriers sub-domain",
+        "access to housing: overcrowding, homelessness and affordability (part of barriers "
+        "to housing and services)", "score"),
+    "indoors": (
+        "Indoors living environment sub-domain",
+        "the quality of housing: homes in poor condition or without central heating (part "
+        "of living environment)", "score"),
+    "outdoors": (
+        "Outdoors living environment sub-domain",
+        "air quality and road accidents injuring pedestrians and cyclists (part of living "
+        "environment)", "score"),
+}
+"""IoD sub-domains: in File 7 and the native ``lsoa11`` export, not in the joined dataset."""
+
+# IoD 2019 population denominator (mid-2015, excluding prisoners): label, who, its use.
+POPULATIONS_2019: dict[str, tuple[str, str, str]] = {
+    "pop_total": ("Residents", "residents",
+                  "the denominator of income deprivation and the weight of district summaries"),
+    "pop_children_0_15": ("Children aged 0-15", "dependent children aged 0-15",
+                          "the denominator of income deprivation affecting children"),
+    "pop_16_59": ("Residents aged 16-59", "residents aged 16-59",
+                  "published beside the other denominators"),
+    "pop_60_plus": ("Residents aged 60 and over", "residents aged 60 and over",
+                    "the denominator of income deprivation affecting older people"),
+    "pop_working_age": ("Working-age residents",
+                        "working-age residents (18-59 for women, 18-64 for men)",
+                        "the denominator of employment deprivation"),
+}
 
 IOD_LSOAS = {2019: "32,844 LSOAs (2011)", 2025: "33,755 LSOAs (2021)"}
 
@@ -285,6 +333,29 @@ def _vintages_2011(base: Iterable[Indicator]) -> list[Indicator]:
     return entries
 
 
+def _domain_entries(domain: str, words: tuple[str, str, str], year: int, suffix: str,
+                    note: str, source: tuple[str, ...], vintage: str,
+                    levels: tuple[str, ...] = ("lsoa",)) -> list[Indicator]:
+    """Score, rank and decile of one IoD domain (or sub-domain) per LSOA."""
+    label, what, unit = words
+    tag = f"{label} ({'IoD ' + str(year)})"
+    return [
+        Indicator(f"{domain}_score{suffix}", f"{tag}: score",
+                  f"Score of the LSOA on {what}; higher means more deprived.{note}",
+                  unit, "higher_worse", levels, "deprivation", source, vintage,
+                  OGL, _iod(year), 3),
+        Indicator(f"{domain}_rank{suffix}", f"{tag}: rank",
+                  f"National rank of the LSOA on {what}, among {IOD_LSOAS[year]}: "
+                  f"1 is the most deprived.{note}", "rank", "higher_better", levels,
+                  "deprivation", source, vintage, OGL, _iod(year), 0),
+        Indicator(f"{domain}_decile{suffix}", f"{tag}: decile",
+                  f"National decile of the LSOA on {what}: 1 is the most deprived 10% of "
+                  f"LSOAs in England, 10 the least deprived.{note}", "decile",
+                  "higher_better", levels, "deprivation", source, vintage, OGL,
+                  _iod(year), 0),
+    ]
+
+
 def _deprivation_lsoa(year: int) -> list[Indicator]:
     suffix = "" if year == 2025 else "_2019"
     source = ("iod2025_lsoa",) if year == 2025 else ("iod2019_lsoa", "lookup_lsoa11_lsoa21")
@@ -292,24 +363,8 @@ def _deprivation_lsoa(year: int) -> list[Indicator]:
     mapped = "" if year == 2025 else (
         " IoD 2019 was published for 2011 LSOAs; it is shown on the 2021 LSOA through the "
         "ONS best-fit lookup (see iod2019_fit).")
-    entries = []
-    for domain, (label, what, unit) in DOMAINS.items():
-        tag = f"{label} ({'IoD ' + str(year)})"
-        entries += [
-            Indicator(f"{domain}_score{suffix}", f"{tag}: score",
-                      f"Score of the LSOA on {what}; higher means more deprived.{mapped}",
-                      unit, "higher_worse", ("lsoa",), "deprivation", source, vintage,
-                      OGL, _iod(year), 3),
-            Indicator(f"{domain}_rank{suffix}", f"{tag}: rank",
-                      f"National rank of the LSOA on {what}, among {IOD_LSOAS[year]}: "
-                      f"1 is the most deprived.{mapped}", "rank", "higher_better", ("lsoa",),
-                      "deprivation", source, vintage, OGL, _iod(year), 0),
-            Indicator(f"{domain}_decile{suffix}", f"{tag}: decile",
-                      f"National decile of the LSOA on {what}: 1 is the most deprived 10% of "
-                      f"LSOAs in England, 10 the least deprived.{mapped}", "decile",
-                      "higher_better", ("lsoa",), "deprivation", source, vintage, OGL,
-                      _iod(year), 0),
-        ]
+    entries = [e for domain, words in DOMAINS.items()
+               for e in _domain_entries(domain, words, year, suffix, mapped, source, vintage)]
     if year == 2019:
         entries.append(Indicator(
             "iod2019_fit", "How IoD 2019 was mapped",
@@ -438,8 +493,48 @@ def _build_catalogue() -> dict[str, Indicator]:
     return catalogue
 
 
+def _iod2019_native() -> dict[str, Indicator]:
+    """The columns of ``iod2019_lsoa`` as published: LSOA 2011 and LAD 2019 codes."""
+    source, levels = ("iod2019_lsoa",), (NATIVE_LEVEL,)
+
+    def native(id_: str, label: str, definition: str, unit: str,
+               theme: str = "identifier") -> Indicator:
+        return Indicator(id_, label, definition, unit, "neutral", levels, theme, source,
+                         IOD2019_AS_PUBLISHED, OGL, _iod(2019), 0)
+
+    entries = [
+        native("area_code", "LSOA 2011 code",
+               "The ONS code of the 2011 lower layer super output area (E01…), as published "
+               "in IoD 2019 File 7.", "code"),
+        native("area_name", "LSOA 2011 name",
+               "The ONS name of the 2011 LSOA (named after its district with a number, e.g. "
+               "'Leicester 012A').", "text"),
+        native("lad_code", "District code (2019)",
+               "The code of the local authority district (2019 boundaries) the LSOA lay in; "
+               "districts merged since then have a new code.", "code"),
+        native("lad_name", "District name (2019)",
+               "The name of the local authority district (2019 boundaries) the LSOA lay in.",
+               "text"),
+        *[e for domain, words in (DOMAINS | SUBDOMAINS).items()
+          for e in _domain_entries(domain, words, 2019, "", "", source, IOD2019_AS_PUBLISHED,
+                                   levels)],
+        *[native(id_, f"{label} (IoD 2019 denominator)",
+                 f"Number of {who} of the LSOA in mid-2015 (ONS estimates, excluding "
+                 f"prisoners), as published with IoD 2019: {use}.", "people", "population")
+          for id_, (label, who, use) in POPULATIONS_2019.items()],
+    ]
+    return {e.id: e for e in entries}
+
+
 CATALOGUE: dict[str, Indicator] = _build_catalogue()
 """Every column of the joined tables, by id, in display order."""
+
+IOD2019_NATIVE: dict[str, Indicator] = _iod2019_native()
+"""Every column of the cached ``iod2019_lsoa`` table, for exports at level ``lsoa11``.
+
+Not part of :data:`CATALOGUE`: the joined dataset's ``imd_score`` is IoD 2025, while
+``imd_score`` here is IoD 2019 on its own 2011 LSOA.
+"""
 
 IDENTIFIERS: tuple[str, ...] = tuple(i for i, e in CATALOGUE.items() if e.theme == "identifier")
 """Key columns (area_code, area_name, level, lad_code, region_code, seg_unit, month)."""
@@ -507,12 +602,37 @@ def data_dictionary(columns: Iterable[str]) -> pd.DataFrame:
     KeyError
         When a column has no catalogue entry (every exported column must be described).
     """
-    rows = []
-    for column in columns:
-        entry = get_indicator(column)
-        rows.append({
-            "column": column, "label": entry.label, "definition": entry.definition,
-            "unit": entry.unit, "polarity": entry.polarity, "vintage": entry.vintage,
-            "source": ", ".join(entry.source), "licence": entry.licence,
-        })
+    return _dictionary([get_indicator(column) for column in columns])
+
+
+def iod2019_native_dictionary(columns: Iterable[str]) -> pd.DataFrame:
+    """The data dictionary of the cached ``iod2019_lsoa`` table as published (``lsoa11``).
+
+    Parameters
+    ----------
+    columns
+        Column names of ``iod2019_lsoa`` (LSOA 2011 and LAD 2019 codes and names, domain
+        and sub-domain scores, ranks and deciles, ``pop_*`` denominators).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`data_dictionary`, from :data:`IOD2019_NATIVE`.
+
+    Raises
+    ------
+    KeyError
+        When a column is not one of IoD 2019 File 7.
+    """
+    columns = list(columns)
+    unknown = [c for c in columns if c not in IOD2019_NATIVE]
+    if unknown:
+        raise KeyError(f"no IoD 2019 File 7 column {unknown}; known: {list(IOD2019_NATIVE)}")
+    return _dictionary([IOD2019_NATIVE[c] for c in columns])
+
+
+def _dictionary(entries: Iterable[Indicator]) -> pd.DataFrame:
+    rows = [{"column": e.id, "label": e.label, "definition": e.definition, "unit": e.unit,
+             "polarity": e.polarity, "vintage": e.vintage, "source": ", ".join(e.source),
+             "licence": e.licence} for e in entries]
     return pd.DataFrame(rows, columns=DICTIONARY_COLUMNS)

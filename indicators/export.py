@@ -12,12 +12,19 @@ This module chooses the rows and columns and orchestrates; the per-format writer
 into place, so an interrupted export never leaves a half file that looks complete.  The
 functions here are pure apart from writing the files they are asked for: no Streamlit, no
 network, no cache access (the command line in :mod:`data_sources.cli` gathers the inputs),
-except :func:`export_from_cache`, which reads the cache it is given.
+except :func:`export_from_cache` and :func:`export_native`, which read the cache they are
+given.
 
 Text stays text in every format: a suppressed count ``"<5"`` is written as the string
 ``<5``, never as a number.  In CSV, a text cell that a spreadsheet would run as a formula
 (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) gets a leading single
 quote; numbers, negative ones included, are left alone.
+
+Level ``lsoa11`` exports the cached ``iod2019_lsoa`` table as published (LSOA 2011 and
+LAD 2019 codes) instead of the joined dataset, which holds IoD 2019 mapped to LSOA 2021.
+No LSOA 2011 boundaries or 2011 region lookup are cached, so it is refused as a GeoPackage
+(a table without geometry would look like map data and is no more use than CSV) and with
+a region filter; a district filter matches the LAD 2019 code.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ BOUNDARY_LAYERS = {"lad": "boundaries_lad21", "msoa": "boundaries_msoa21",
                    "lsoa": "boundaries_lsoa21"}
 """The boundaries a GeoPackage export carries (LAD 2021 codes are those of LAD 2022 in
 England: no English district changed in 2022)."""
+NATIVE_TABLES = {"lsoa11": "iod2019_lsoa"}
+"""Levels exported as a cached table is published, on its own geography."""
 DICTIONARY_COLUMNS = ["column", "label", "definition", "unit", "polarity", "vintage", "source",
                       "licence"]
 
@@ -89,7 +98,7 @@ def export_joined(
         area (and month) with ``area_code``; rows of other levels are dropped when it has
         a ``level`` column.
     level
-        ``lad``, ``msoa`` or ``lsoa``.
+        ``lad``, ``msoa``, ``lsoa``, or a level of :data:`NATIVE_TABLES` (``lsoa11``).
     fmt
         ``csv`` (UTF-8 with a byte order mark, formula-like text neutralised),
         ``parquet``, ``gpkg`` (layer named after ``level``, EPSG:4326; an attribute table
@@ -125,8 +134,9 @@ def export_joined(
         level and area filter, a column missing from the dictionary, boundaries without a
         CRS or with duplicate codes, or more rows than a spreadsheet holds.
     """
-    if level not in EXPORT_LEVELS:
-        raise ValueError(f"unknown level {level!r}; choose one of {list(EXPORT_LEVELS)}")
+    if level not in EXPORT_LEVELS and level not in NATIVE_TABLES:
+        raise ValueError(f"unknown level {level!r}; "
+                         f"choose one of {[*EXPORT_LEVELS, *NATIVE_TABLES]}")
     paths = ExportPaths.for_output(out, fmt)
     data = select_rows(table, level, area_filter)
     data = text_stays_text(data)
@@ -234,6 +244,8 @@ def export_from_cache(cache: Cache, level: str, fmt: str, out: Path,
     holding rows for these areas) to ``<name>_months`` beside it, with its own dictionary
     and provenance. A GeoPackage carries the full-resolution boundaries of
     :data:`BOUNDARY_LAYERS` (the monthly table: an attribute table without geometry).
+    Level ``lsoa11`` writes the cached ``iod2019_lsoa`` table as published instead
+    (:func:`export_native`).
 
     Returns
     -------
@@ -251,6 +263,8 @@ def export_from_cache(cache: Cache, level: str, fmt: str, out: Path,
     """
     from indicators.catalogue import data_dictionary
 
+    if level in NATIVE_TABLES:
+        return export_native(cache, level, fmt, out, area_filter)
     manifest = cache.manifest()
     indicators = select_rows(_load_joined(cache, JOINED_INDICATORS), level, area_filter)
     indicators = columns_at_level(indicators, level)
@@ -272,6 +286,48 @@ def export_from_cache(cache: Cache, level: str, fmt: str, out: Path,
             provenance=inputs_of(manifest, JOINED_MONTHS),
         )
     return written
+
+
+def export_native(cache: Cache, level: str, fmt: str, out: Path,
+                  area_filter: AreaFilter | None = None) -> list[Path]:
+    """Export the cached table of :data:`NATIVE_TABLES` ``level`` as published.
+
+    ``lsoa11``: IoD 2019 File 7 on its own LSOA 2011 geography, with the LAD 2019 codes
+    and names it was published with, described by
+    :func:`indicators.catalogue.iod2019_native_dictionary`; the provenance names
+    ``iod2019_lsoa``.
+
+    Returns
+    -------
+    list of Path
+        The data file, the data dictionary, the provenance text and JSON files.
+
+    Raises
+    ------
+    ValueError
+        For a GeoPackage (no LSOA 2011 boundaries are cached), a region filter (no 2011
+        region lookup is cached), or a district code no LSOA carries; as
+        :func:`export_joined` otherwise.
+    NotCachedError
+        When the table is not cached.
+    """
+    from indicators.catalogue import iod2019_native_dictionary
+
+    if fmt == "gpkg":
+        raise ValueError(f"level {level} cannot be exported as a GeoPackage: no LSOA 2011 "
+                         "boundaries are cached; choose csv, parquet or xlsx")
+    if area_filter is not None and area_filter.column == "region_code":
+        raise ValueError(f"level {level} cannot be filtered to {area_filter.label}: no LSOA "
+                         "2011 to region lookup is cached; filter by a LAD 2019 district code")
+    dataset = NATIVE_TABLES[level]
+    table = cache.load_table(dataset)
+    try:
+        select_rows(table, level, area_filter)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; {level} areas carry the LAD 2019 codes of IoD 2019") from exc
+    return export_joined(table, level, fmt, out,
+                         dictionary=iod2019_native_dictionary(table.columns),
+                         provenance=[cache.manifest()[dataset]], area_filter=area_filter)
 
 
 def _load_joined(cache: Cache, dataset: str) -> pd.DataFrame:

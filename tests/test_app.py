@@ -1,4 +1,4 @@
-"""The app shell, driven with Streamlit's AppTest."""
+"""The app shell and the Data & sources page, driven with Streamlit's AppTest."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ APP = str(PROJECT_ROOT / "app.py")
 
 
 def run_app() -> AppTest:
+    """Open the app (the Map is the default page), then go to Data & sources."""
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
+    assert not app.exception, app.exception
+    app.switch_page("views/sources.py").run()
     assert not app.exception, app.exception
     return app
 

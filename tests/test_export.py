@@ -446,6 +446,111 @@ def test_cli_export_refuses_clearly(built_cache, tmp_path):
     assert not (tmp_path / "x.csv").exists()
 
 
+# ------------------------------------------------------------------------ IoD 2019 as published
+CORBY_2019 = "E07000150"  # a LAD 2019 code, merged into North Northamptonshire in 2021
+
+
+def iod2019_native_table() -> pd.DataFrame:
+    """A hand-built iod2019_lsoa: three LSOA 2011 rows, invented values, a sub-domain."""
+    return pd.DataFrame({
+        "area_code": ["E01011954", "E01011955", "E01026991"],
+        "area_name": ["Hartlepool 001A", "Hartlepool 001B", "Corby 001A"],
+        "lad_code": [HARTLEPOOL, HARTLEPOOL, CORBY_2019],
+        "lad_name": ["Hartlepool", "Hartlepool", "Corby"],
+        "imd_score": [41.2, 7.25, 22.0], "imd_rank": [1_500, 30_000, 9_800],
+        "imd_decile": [1, 10, 3],
+        "income_score": [0.3, 0.02, 0.15], "income_rank": [900, 31_000, 8_000],
+        "income_decile": [1, 10, 3],
+        "indoors_score": [-0.5, 1.2, 0.1], "indoors_rank": [25_000, 2_000, 15_000],
+        "indoors_decile": [8, 1, 5],
+        "pop_total": [1_510, 1_620, 1_480], "pop_working_age": [900, 1_000, 870],
+    })
+
+
+@pytest.fixture
+def native_cache(built_cache) -> Path:
+    """The built cache plus a hand-built iod2019_lsoa on LSOA 2011."""
+    Cache(built_cache).store_table(iod2019_native_table(), Provenance(
+        dataset="iod2019_lsoa", source="iod", title="IoD 2019 File 7 by LSOA",
+        url="https://assets.publishing.service.gov.uk/media/x/File_7.csv", vintage="IoD 2019",
+        geography="LSOA 2011", licence="Open Government Licence v3.0",
+        attribution="English Indices of Deprivation 2019, MHCLG.", sha256="34" * 32,
+        fetched_at="2025-01-03T00:00:00Z",
+    ))
+    return built_cache
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_cli_export_of_iod2019_as_published(native_cache, tmp_path, fmt):
+    out = tmp_path / f"iod2019.{fmt}"
+    result = run_cli(native_cache, "export", "--level", "lsoa11", "--format", fmt,
+                     "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    data = read_any(out, "lsoa11")
+    assert list(data.columns) == list(iod2019_native_table().columns)
+    assert data["area_code"].tolist() == ["E01011954", "E01011955", "E01026991"]
+    assert data["lad_code"].tolist() == [HARTLEPOOL, HARTLEPOOL, CORBY_2019]
+    assert data["imd_score"].astype(float).tolist() == [41.2, 7.25, 22.0]
+    dictionary = pd.read_csv(out.with_name("iod2019_data_dictionary.csv"))
+    assert dictionary["column"].tolist() == list(data.columns)
+    assert dictionary[DICTIONARY_COLUMNS].notna().all().all()
+    assert set(dictionary["vintage"]) == {"IoD 2019 (LSOA 2011, as published)"}
+    assert set(dictionary["source"]) == {"iod2019_lsoa"}
+    row = dictionary.set_index("column").loc["imd_rank"]
+    assert "32,844 LSOAs (2011)" in row["definition"] and row["polarity"] == "higher_better"
+    assert "best-fit" not in " ".join(dictionary["definition"])  # not the mapped values
+    record = json.loads(out.with_name("iod2019_provenance.json").read_text(encoding="utf-8"))
+    assert [d["dataset"] for d in record["datasets"]] == ["iod2019_lsoa"]
+    assert record["level"] == "lsoa11" and record["rows"] == 3
+    assert record["licence"] == [OGL_STATEMENT]
+    text = out.with_name("iod2019_provenance.txt").read_text(encoding="utf-8")
+    assert "iod2019_lsoa: IoD 2019 File 7 by LSOA" in text and "34" * 32 in text
+    assert not out.with_name(f"iod2019_months.{fmt}").exists()
+    if fmt == "xlsx":
+        book = openpyxl.load_workbook(out)
+        assert book.sheetnames == ["data", "dictionary", "sources"]
+        assert [r[0] for r in book["sources"].iter_rows(min_row=2, values_only=True)] == [
+            "iod2019_lsoa"]
+
+
+def test_cli_export_of_iod2019_filters_on_the_lad_2019_code(native_cache, tmp_path):
+    out = tmp_path / "corby.csv"
+    result = run_cli(native_cache, "export", "--level", "lsoa11", "--format", "csv",
+                     "--out", str(out), "--district", CORBY_2019)
+    assert result.returncode == 0, result.stderr
+    assert pd.read_csv(out)["area_code"].tolist() == ["E01026991"]
+    record = json.loads(out.with_name("corby_provenance.json").read_text(encoding="utf-8"))
+    assert record["areas"] == f"district {CORBY_2019}"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--format", "gpkg"], "cannot be exported as a GeoPackage: no LSOA 2011 boundaries"),
+    (["--format", "csv", "--region", NORTH_EAST], "no LSOA 2011 to region lookup is cached"),
+    (["--format", "csv", "--district", "E06000061"], "carry the LAD 2019 codes"),
+])
+def test_cli_export_of_iod2019_refuses_clearly(native_cache, tmp_path, args, message):
+    out = tmp_path / "x"
+    result = run_cli(native_cache, "export", "--level", "lsoa11", "--out", str(out), *args)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert list(tmp_path.iterdir()) == [native_cache]
+
+
+def test_iod2019_dictionary_covers_every_file7_column_in_the_catalogue_words():
+    from data_sources.iod import IOD2019
+    from data_sources.iod_lsoa import file7_columns
+    from indicators.catalogue import CATALOGUE, IOD2019_NATIVE, iod2019_native_dictionary
+
+    assert list(IOD2019_NATIVE) == list(file7_columns(IOD2019))
+    dictionary = iod2019_native_dictionary(file7_columns(IOD2019))
+    assert dictionary["label"].is_unique and dictionary["definition"].is_unique
+    mapped = CATALOGUE["imd_decile_2019"]
+    assert mapped.definition.startswith(IOD2019_NATIVE["imd_decile"].definition)
+    assert mapped.label == IOD2019_NATIVE["imd_decile"].label
+    with pytest.raises(KeyError, match="region_code"):
+        iod2019_native_dictionary(["area_code", "region_code"])
+
+
 # ------------------------------------------------------------------------ national scale
 @pytest.mark.national
 @pytest.mark.parametrize(("level", "rows"), [("lad", 309), ("lsoa", 33_755)])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -59,11 +58,9 @@ def test_concurrent_submissions_are_stored_exactly_once(kind, tmp_path):
             add_user(store, CLI_ACTOR, email, "Thamesbury Together", "member", PASSWORD)
             set_submission_limit(store, CLI_ACTOR, email, PER_PROCESS)
         url = store.engine.url.render_as_string(hide_password=False)
-        started = time.monotonic()
         with multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:
             results = pool.starmap(submit_many, [(url, email, n)
                                                  for n, email in enumerate(emails)])
-        elapsed = time.monotonic() - started
         ids = [report_id for batch in results for report_id in batch]
         with store.read() as session:
             stored = session.scalar(select(func.count(Report.id)))
@@ -73,4 +70,3 @@ def test_concurrent_submissions_are_stored_exactly_once(kind, tmp_path):
     total = PROCESSES * PER_PROCESS
     assert len(set(ids)) == len(ids) == total
     assert stored == distinct == audited == total
-    assert elapsed < 240

@@ -7,12 +7,30 @@ because the manifest's modification time is part of the cache key.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import pandas as pd
 import streamlit as st
 
-from data_sources.cache import open_cache
+from data_sources.cache import Provenance, open_cache
+from data_sources.errors import NotCachedError
 from data_sources.registry import DATASETS
 from data_sources.status import StatusRow, cache_status
+from geo.boundaries import LSOA_LOOKUP, layer_geojson, select_district
+from geo.hierarchy import build_hierarchy
+from indicators.catalogue import Indicator, get_indicator, indicators_for
+from indicators.joined import AREA_TABLE, reasons_by_column
 from settings import get_settings
+
+REGION_LOOKUP = "lookup_lad22_region"
+
+
+class WebMap(NamedTuple):
+    """A boundary layer ready for Plotly: GeoJSON, bounds (minx, miny, maxx, maxy), codes."""
+
+    geojson: dict
+    bounds: tuple[float, ...]
+    codes: frozenset[str]
 
 
 def manifest_stamp() -> float:
@@ -29,3 +47,93 @@ def _status(cache_dir: str, stamp: float) -> list[StatusRow]:
 def load_status() -> list[StatusRow]:
     """Every dataset's cache state, vintage and provenance."""
     return _status(str(get_settings().cache_dir), manifest_stamp())
+
+
+# ---------------------------------------------------------------- map and sidebar data
+# Every loader is keyed by the cache directory and the manifest's modification time, so a
+# refresh (which rewrites the manifest) is picked up without restarting the app.
+
+
+def data_ready() -> bool:
+    """Whether the joined dataset the pages read is cached."""
+    entry = open_cache().provenance(AREA_TABLE)
+    return bool(entry and entry.file)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _joined(cache_dir: str, stamp: float, level: str) -> pd.DataFrame:
+    table = open_cache().load_table(AREA_TABLE)
+    rows = table[table["level"] == level].reset_index(drop=True)
+    rows.attrs = dict(table.attrs)
+    return rows
+
+
+def load_joined(level: str) -> pd.DataFrame:
+    """The rows of ``joined_area_indicator`` at ``level`` (its NA reasons in ``attrs``)."""
+    return _joined(str(get_settings().cache_dir), manifest_stamp(), level)
+
+
+def load_na_reasons() -> dict[str, str]:
+    """Why columns of the joined dataset are empty, by the text naming them."""
+    return dict(reasons_by_column(load_joined("lad")))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _hierarchy(cache_dir: str, stamp: float) -> pd.DataFrame:
+    cache = open_cache()
+    return build_hierarchy(cache.load_table(LSOA_LOOKUP), cache.load_table(REGION_LOOKUP))
+
+
+def load_hierarchy() -> pd.DataFrame:
+    """Every area of England with its level and ancestors (``geo.hierarchy``).
+
+    Falls back to the areas of the joined dataset when the lookups are not cached.
+    """
+    try:
+        return _hierarchy(str(get_settings().cache_dir), manifest_stamp())
+    except NotCachedError:
+        frames = [load_joined(level) for level in ("lsoa", "msoa", "lad")]
+        areas = pd.concat(frames)[["area_code", "area_name", "level", "lad_code",
+                                   "region_code"]]
+        return areas.assign(parent_code=pd.NA, msoa_code=pd.NA).astype("string")
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _available(cache_dir: str, stamp: float, level: str) -> list[str]:
+    rows = load_joined(level)
+    return [e.id for e in indicators_for(level)
+            if e.id in rows.columns and pd.api.types.is_numeric_dtype(rows[e.id])
+            and rows[e.id].notna().any()]
+
+
+def load_available_indicators(level: str) -> list[Indicator]:
+    """Catalogue indicators of ``level`` that have at least one number in the cache."""
+    ids = _available(str(get_settings().cache_dir), manifest_stamp(), level)
+    return [get_indicator(i) for i in ids]
+
+
+# GeoJSON of a whole layer is large; st.cache_resource hands out the one read-only copy
+# instead of unpickling megabytes on every rerun as st.cache_data would.
+@st.cache_resource(ttl=3600, show_spinner=False, max_entries=8)
+def _layer(cache_dir: str, stamp: float, name: str, lad_code: str | None) -> WebMap:
+    layer = open_cache().load_table(f"web_{name}")
+    if lad_code:
+        layer = select_district(layer, lad_code)
+    return WebMap(layer_geojson(layer), tuple(float(b) for b in layer.total_bounds),
+                  frozenset(layer["area_code"]))
+
+
+def load_web_map(name: str, lad_code: str | None = None) -> WebMap:
+    """GeoJSON, bounds and codes of web layer ``web_<name>``, or one district of it.
+
+    Raises
+    ------
+    NotCachedError
+        When the layer is not cached; ValueError when the district has no area in it.
+    """
+    return _layer(str(get_settings().cache_dir), manifest_stamp(), name, lad_code)
+
+
+def load_provenance(dataset: str) -> Provenance | None:
+    """The manifest entry of ``dataset`` (None when it was never cached)."""
+    return open_cache().provenance(dataset)

@@ -1,0 +1,301 @@
+"""Pure helpers of the Map page: classes, colours, ranks, the figure and the click payload.
+
+Nothing here imports Streamlit, so every piece is unit-tested with hand-made frames and
+payloads (tests/test_map_view.py); views/map.py only lays the results out.
+
+Colours: a colour-blind-safe sequential scale (Viridis; Cividis for neutral indicators)
+oriented so that the *worse* end of an indicator is always the dark end, whichever way
+its polarity runs. Areas with no value are grey and say why.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale, sequential
+
+from indicators.catalogue import Indicator
+
+SCHEMES = {"quantiles": "Quantiles (equal numbers of areas)",
+           "natural_breaks": "Natural breaks (Fisher-Jenks)"}
+NO_VALUE = "No value"
+NO_VALUE_COLOUR = "#c4c4c4"
+MAP_LEVELS = {"lad": "Districts (LAD)", "msoa": "Neighbourhoods (MSOA)",
+              "lsoa": "Small areas (LSOA)"}
+# Natural breaks are computed on at most this many evenly spaced quantiles of the values:
+# deterministic, and fast without numba even for the 33,755 LSOAs.
+JENKS_SAMPLE = 2000
+REASON_CHARS = 240
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Class bounds of a classified indicator and the class of every area.
+
+    ``index`` holds the class number (0 = lowest values) per input row, -1 where there is
+    no value; ``labels[i]`` is the legend text of class ``i`` ("lower – upper").
+    """
+
+    bins: tuple[float, ...]
+    lower: float | None
+    labels: tuple[str, ...]
+    index: pd.Series
+
+    @property
+    def k(self) -> int:
+        return len(self.bins)
+
+
+def format_value(value: object, decimals: int) -> str:
+    """A number for people: thousands separators, the indicator's decimals; '' for NA."""
+    if value is None or pd.isna(value):
+        return ""
+    return f"{float(value):,.{decimals}f}"
+
+
+def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5,
+             decimals: int = 2) -> Classes:
+    """Classify ``values`` into at most ``k`` classes with mapclassify.
+
+    Parameters
+    ----------
+    values
+        One number per area (NA allowed; those areas get class -1).
+    scheme
+        ``quantiles`` or ``natural_breaks`` (Fisher-Jenks).
+    k
+        Wanted number of classes; fewer when there are fewer distinct values.
+    decimals
+        Decimal places of the legend labels.
+
+    Raises
+    ------
+    ValueError
+        On an unknown scheme or ``k`` < 1.
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r}; choose one of {list(SCHEMES)}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, not {k}")
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    valid = numbers.dropna()
+    index = pd.Series(-1, index=values.index, dtype="int64")
+    if valid.empty:
+        return Classes((), None, (), index)
+    distinct = np.unique(valid.to_numpy())
+    single_values = len(distinct) <= k
+    if single_values:
+        bins = distinct
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bins = _bins(valid.to_numpy(), scheme, k)
+    found = mapclassify.UserDefined(valid.to_numpy(), list(bins))
+    bins = np.asarray(found.bins)[: len(bins)]
+    index[valid.index] = np.asarray(found.yb, dtype="int64")
+    lower = float(valid.min())
+    lows = [lower, *bins[:-1]]
+    labels = tuple(
+        format_value(hi, decimals) if single_values
+        else f"{format_value(lo, decimals)} – {format_value(hi, decimals)}"
+        for lo, hi in zip(lows, bins, strict=True))
+    return Classes(tuple(float(b) for b in bins), lower, labels, index)
+
+
+def _bins(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
+    if scheme == "quantiles":
+        bins = np.asarray(mapclassify.Quantiles(values, k=k).bins)
+    else:
+        sample = (values if len(values) <= JENKS_SAMPLE
+                  else np.quantile(values, np.linspace(0, 1, JENKS_SAMPLE)))
+        bins = np.asarray(mapclassify.FisherJenks(sample, k=k).bins)
+    bins = np.unique(bins)
+    bins[-1] = values.max()
+    return bins
+
+
+def palette(polarity: str, k: int) -> list[str]:
+    """``k`` colours for classes of ascending values; the worse end is the dark end.
+
+    Higher-is-worse indicators run light → dark (Viridis reversed), higher-is-better ones
+    dark → light (Viridis), neutral ones dark → light on Cividis. Both scales are
+    colour-blind safe and readable in grey.
+    """
+    if k < 1:
+        return []
+    scale = sequential.Cividis if polarity == "neutral" else sequential.Viridis
+    points = [0.5] if k == 1 else list(np.linspace(0.05, 0.95, k))
+    colours = sample_colorscale(scale, points)
+    return colours[::-1] if polarity == "higher_worse" else colours
+
+
+def rank_values(values: pd.Series, polarity: str) -> pd.Series:
+    """Rank 1 = the worst area (the highest value when higher is worse or neutral)."""
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    ranks = numbers.rank(method="min", ascending=polarity == "higher_better")
+    return ranks.astype("Int64")
+
+
+def rank_note(polarity: str, n: int) -> str:
+    """What rank 1 means, in plain English."""
+    end = {"higher_worse": "the highest value (worst)",
+           "higher_better": "the lowest value (worst)",
+           "neutral": "the highest value"}[polarity]
+    return f"Rank 1 of {n:,} is {end}."
+
+
+def missing_reasons(reasons: Mapping[str, str], indicator_id: str, level: str,
+                    codes: pd.Series) -> pd.Series:
+    """Why each area of ``codes`` has no value, from the joined table's NA reasons.
+
+    ``reasons`` maps a text naming levels and columns (``"lsoa simpson_diversity and
+    lq_*"``, ``"lad d_*, isolation_* of E06000053"``) to the reason; a reason applies when
+    it names the level (or none), names the column (exactly or by a ``*`` pattern, or as
+    "rates per 10,000" for rate columns, or by theme word such as "police") and, when it
+    names area codes, only to those areas.
+    """
+    out = pd.Series("", index=codes.index, dtype="object")
+    for subject, reason in reasons.items():
+        text = subject.lower()
+        tokens = re.findall(r"[a-z0-9_*]+", text)
+        levels = {t for t in tokens if t in MAP_LEVELS}
+        if levels and level not in levels:
+            continue
+        names = [t for t in tokens if "_" in t or "*" in t]
+        named = any(fnmatch.fnmatchcase(indicator_id, t) for t in names)
+        named |= "per 10,000" in text and "per_10k" in indicator_id
+        named |= not names and tokens[:1] == [indicator_id.split("_")[0]]
+        if not named:
+            continue
+        areas = {c.upper() for c in re.findall(r"\be\d{8}\b", text)}
+        mask = codes.isin(areas) if areas else pd.Series(True, index=codes.index)
+        short = reason if len(reason) <= REASON_CHARS else reason[:REASON_CHARS] + "…"
+        out[mask] = out[mask].where(out[mask] == "", out[mask] + "; ") + short
+    return out.where(out != "", "not in the joined dataset for this area")
+
+
+def selected_area(selection_payload: object) -> str | None:
+    """The area code of the first clicked polygon in an ``st.plotly_chart`` selection.
+
+    Accepts the object ``st.plotly_chart(..., on_select="rerun")`` returns (or the value
+    kept in session state under its key): ``{"selection": {"points": [{"location":
+    "E06000016", ...}], ...}}``. Returns None for no selection or no ``location``.
+    """
+    if not isinstance(selection_payload, Mapping):
+        return None
+    selection = selection_payload.get("selection")
+    points = selection.get("points") if isinstance(selection, Mapping) else None
+    for point in points or []:
+        location = point.get("location") if isinstance(point, Mapping) else None
+        if isinstance(location, str) and location.strip():
+            return location.strip()
+    return None
+
+
+def after_click(code: str, level: str) -> tuple[str, str]:
+    """The (area, level) to show after clicking ``code``: a district drills to its LSOAs."""
+    return (code, "lsoa") if level == "lad" else (code, level)
+
+
+def map_table(frame: pd.DataFrame, indicator: Indicator, reasons: Mapping[str, str],
+              level: str) -> pd.DataFrame:
+    """The text equivalent of the map: one row per area, highest rank first.
+
+    ``frame`` has area_code, area_name and a column named after the indicator. The
+    returned columns are Area, Code, the indicator's label with its unit, Rank and Note
+    (why there is no value).
+    """
+    values = pd.to_numeric(frame[indicator.id], errors="coerce").astype("float64")
+    table = pd.DataFrame({
+        "Area": frame["area_name"].astype("string"),
+        "Code": frame["area_code"].astype("string"),
+        f"{indicator.label} ({indicator.unit})": values.round(indicator.decimals),
+        "Rank": rank_values(values, indicator.polarity),
+    })
+    na = values.isna()
+    table["Note"] = ""
+    if na.any():
+        table.loc[na, "Note"] = NO_VALUE + ": " + missing_reasons(
+            reasons, indicator.id, level, frame.loc[na, "area_code"])
+    return table.sort_values(["Rank", "Area"], na_position="last").reset_index(drop=True)
+
+
+def map_view(bounds: tuple[float, float, float, float], width: int = 600,
+             height: int = 620) -> tuple[dict[str, float], float]:
+    """Centre and zoom of a web map showing ``bounds`` (minx, miny, maxx, maxy, degrees)."""
+    minx, miny, maxx, maxy = bounds
+    centre = {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2}
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    dx = max(maxx - minx, 1e-4) / 360
+    dy = max(merc(maxy) - merc(miny), 1e-6) / (2 * math.pi)
+    # MapLibre draws the world 512 px wide at zoom 0.
+    zoom = min(math.log2(width / 512 / dx), math.log2(height / 512 / dy)) - 0.15
+    return centre, max(0.0, min(zoom, 16.0))
+
+
+def build_figure(frame: pd.DataFrame, geojson: dict, indicator: Indicator, classes: Classes,
+                 hover: pd.DataFrame, bounds: tuple[float, float, float, float],
+                 selected: str | None = None) -> go.Figure:
+    """The classed choropleth (no basemap, so it draws offline).
+
+    Parameters
+    ----------
+    frame
+        area_code per row, aligned with ``classes.index`` and ``hover``.
+    geojson
+        FeatureCollection with ``id`` = area code (``geo.boundaries.layer_geojson``).
+    hover
+        Columns name, value, rank, vintage (text) per row.
+    selected
+        Area code to outline, if it is on this map.
+    """
+    colours = palette(indicator.polarity, classes.k)
+    labels = list(classes.labels)
+    z = classes.index.to_numpy()
+    if (z < 0).any():
+        colours, labels, z = [NO_VALUE_COLOUR, *colours], [NO_VALUE, *labels], z + 1
+    n = max(len(colours), 1)
+    scale = []
+    for i, colour in enumerate(colours or [NO_VALUE_COLOUR]):
+        scale += [(i / n, colour), ((i + 1) / n, colour)]
+    centre, zoom = map_view(bounds)
+    data = pd.DataFrame({"area_code": frame["area_code"].to_numpy(), "z": z,
+                         **{c: hover[c].to_numpy() for c in hover.columns}})
+    fig = px.choropleth_map(
+        data, geojson=geojson, locations="area_code", color="z",
+        color_continuous_scale=scale, range_color=(-0.5, n - 0.5),
+        custom_data=list(hover.columns), map_style="white-bg", center=centre, zoom=zoom,
+        opacity=0.9,
+    )
+    fig.update_traces(
+        # Borders would hide the colours of thousands of small areas at national scale.
+        marker_line_width=0.4 if len(data) < 2000 else 0, marker_line_color="white",
+        hovertemplate=("<b>%{customdata[0]}</b> (%{location})<br>"
+                       f"{indicator.label}: " "%{customdata[1]}<br>Rank: %{customdata[2]}"
+                       "<br>%{customdata[3]}<extra></extra>"))
+    fig.update_layout(
+        height=620, margin={"l": 0, "r": 0, "t": 0, "b": 0}, clickmode="event+select",
+        coloraxis_colorbar={"title": {"text": indicator.unit}, "tickvals": list(range(n)),
+                            "ticktext": labels, "lenmode": "fraction", "len": 0.75},
+    )
+    if selected and selected in set(frame["area_code"]):
+        feature = [f for f in geojson["features"] if f.get("id") == selected]
+        fig.add_trace(go.Choroplethmap(
+            geojson={"type": "FeatureCollection", "features": feature}, locations=[selected],
+            z=[0], colorscale=[(0, "rgba(0,0,0,0)"), (1, "rgba(0,0,0,0)")], showscale=False,
+            marker_line_width=3, marker_line_color="#d62728", hoverinfo="skip",
+            name="Selected area"))
+    return fig

@@ -1,0 +1,132 @@
+"""The shared sidebar: which area, at which level, showing which indicator.
+
+The view lives in ``st.session_state["view"]`` and is mirrored to the URL with the query
+keys ``area``, ``level`` and ``indicator``, so every view is a link that can be shared: a
+new session starts from the URL, and every widget change or map click rewrites it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import streamlit as st
+
+from geo.hierarchy import search_areas
+from settings import get_settings
+from ui.cached import data_ready, load_available_indicators, load_hierarchy
+from ui.map_view import MAP_LEVELS
+
+VIEW = "view"
+DEFAULT_LEVEL = "lad"
+# First of these that has numbers at the level is the default indicator.
+PREFERRED = ("imd_score", "imd_avg_score", "imd_avg_score_2019", "d_asian",
+             "simpson_diversity")
+LEVEL_WORDS = {"lad": "district", "msoa": "neighbourhood (MSOA)", "lsoa": "small area (LSOA)",
+               "region": "region", "country": "country"}
+
+
+@dataclass(frozen=True)
+class View:
+    """What the pages show: ``area`` (None: all England), map ``level``, ``indicator``."""
+
+    area: str | None = None
+    level: str = DEFAULT_LEVEL
+    indicator: str | None = None
+
+
+def area_label(areas: pd.DataFrame, code: str) -> str:
+    """'Leicester (district, E06000016)' for a known code, else the code."""
+    row = areas[areas["area_code"] == code]
+    if row.empty:
+        return code
+    return f"{row['area_name'].iloc[0]} ({LEVEL_WORDS[row['level'].iloc[0]]}, {code})"
+
+
+def _valid(view: View) -> View:
+    """The view with an unknown level, area or indicator replaced by a default."""
+    level = view.level if view.level in MAP_LEVELS else DEFAULT_LEVEL
+    areas = load_hierarchy()
+    known = areas.loc[areas["level"].isin(list(MAP_LEVELS)), "area_code"]
+    area = view.area if view.area and (known == view.area).any() else None
+    ids = [e.id for e in load_available_indicators(level)]
+    indicator = view.indicator if view.indicator in ids else next(
+        (i for i in PREFERRED if i in ids), ids[0] if ids else None)
+    return View(area, level, indicator)
+
+
+def current_view() -> View:
+    """The view of this session, first read from the URL (valid only once data is cached)."""
+    if VIEW not in st.session_state:
+        params = st.query_params
+        st.session_state[VIEW] = _valid(View(params.get("area") or None,
+                                             params.get("level", DEFAULT_LEVEL),
+                                             params.get("indicator") or None))
+    return st.session_state[VIEW]
+
+
+def set_view(**changes: str | None) -> None:
+    """Change the view (e.g. after a map click); the URL follows on the next run."""
+    st.session_state[VIEW] = _valid(replace(current_view(), **changes))
+
+
+def _picked() -> None:
+    code = st.session_state.get("sb_pick")
+    if code:
+        areas = load_hierarchy()
+        level = areas.loc[areas["area_code"] == code, "level"].iloc[0]
+        now = current_view().level
+        set_view(area=code, level=("lsoa" if now == "lad" else now) if level == "lad" else level)
+    st.session_state["sb_search"] = ""
+    st.session_state["sb_pick"] = None
+
+
+def render_sidebar() -> View:
+    """Draw the area search, level and indicator pickers; returns the current view."""
+    if not data_ready():
+        st.sidebar.caption("Area, level and indicator pickers appear once data is cached.")
+        return View()
+    view = current_view()
+    areas = load_hierarchy()
+    bar = st.sidebar
+    bar.header("Area")
+    text = bar.text_input("Find an area", key="sb_search",
+                          placeholder="District or neighbourhood name or code",
+                          help="Type part of a name (e.g. 'Leic') or a code (E06000016).")
+    if text.strip():
+        found = search_areas(areas, text, levels=tuple(MAP_LEVELS), limit=25)
+        if found.empty:
+            bar.caption("No district or neighbourhood matches that.")
+        else:
+            labels = {c: area_label(areas, c) for c in found["area_code"]}
+            bar.selectbox("Matching areas", list(labels), index=None, key="sb_pick",
+                          format_func=labels.get, on_change=_picked,
+                          placeholder=f"{len(labels)} match(es): choose one")
+    if view.area:
+        bar.caption(f"Selected: {area_label(areas, view.area)}")
+        bar.button("Show all of England", on_click=set_view, kwargs={"area": None})
+    else:
+        bar.caption("Showing all of England.")
+
+    st.session_state["sb_level"] = view.level
+    bar.radio("Level", list(MAP_LEVELS), key="sb_level", format_func=MAP_LEVELS.get,
+              on_change=lambda: set_view(level=st.session_state["sb_level"]))
+    indicators = {e.id: e for e in load_available_indicators(view.level)}
+    if indicators:
+        st.session_state["sb_indicator"] = view.indicator
+        bar.selectbox("Indicator", list(indicators), key="sb_indicator",
+                      format_func=lambda i: indicators[i].label,
+                      on_change=lambda: set_view(indicator=st.session_state["sb_indicator"]))
+    else:
+        bar.warning("No indicator has values at this level in the cache.")
+    _to_url(view)
+    if get_settings().offline:
+        bar.caption("Offline mode: showing the cached data only.")
+    return view
+
+
+def _to_url(view: View) -> None:
+    wanted = {k: v for k, v in (("area", view.area), ("level", view.level),
+                                ("indicator", view.indicator)) if v}
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)

@@ -1,0 +1,234 @@
+"""About & methodology: what every indicator means, how it is computed, and where it comes from.
+
+Indicator definitions come from the catalogue and fetch times from the cache manifest;
+the methodology text below explains the formulas implemented in indicators/ and the
+suppression rules of reports/.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from indicators.catalogue import CATALOGUE, LEVELS, THEMES
+from indicators.provenance_files import OS_STATEMENT
+from ui.cached import load_status
+
+THEME_TITLES = {
+    "identifier": "Identifiers (the key columns of every row)",
+    "population": "Population",
+    "diversity": "Diversity and location quotients",
+    "segregation": "Segregation of districts",
+    "deprivation": "Deprivation (English Indices of Deprivation)",
+    "police": "Police-recorded public order and anti-social behaviour",
+    "reports": "Tension reports from member organisations",
+}
+POLARITY = {"higher_worse": "Higher is worse", "higher_better": "Higher is better",
+            "neutral": "Neither better nor worse"}
+LEVEL_NAMES = {"lsoa": "LSOA", "msoa": "MSOA", "lad": "district"}
+
+
+def catalogue_table() -> pd.DataFrame:
+    """One row per catalogue entry, in catalogue order, with words for the codes."""
+    return pd.DataFrame([{
+        "Indicator": e.label, "Id": e.id, "Definition": e.definition, "Unit": e.unit,
+        "Polarity": POLARITY[e.polarity],
+        "Levels": ", ".join(LEVEL_NAMES[level] for level in e.levels),
+        "Vintage": e.vintage, "Source": ", ".join(e.source), "Licence": e.licence,
+        "Table": "per area" if e.table == "area" else "per area and month",
+        "theme": e.theme,
+    } for e in CATALOGUE.values()])
+
+
+def render_indicators() -> None:
+    st.write("Every column of the maps, profiles and downloads, in plain English. "
+             "Search by words of the name or definition, or narrow by theme and level.")
+    left, middle, right = st.columns([2, 2, 1])
+    text = left.text_input("Search indicators", placeholder="e.g. dissimilarity, income",
+                         key="about_search")
+    themes = middle.multiselect("Themes", THEMES, format_func=THEME_TITLES.get,
+                                placeholder="All themes", key="about_themes")
+    level = right.selectbox("Level", ["any", *LEVELS],
+                            format_func=lambda v: "Any level" if v == "any" else LEVEL_NAMES[v],
+                            key="about_level")
+    table = catalogue_table()
+    if text.strip():
+        haystack = table["Indicator"] + " " + table["Id"] + " " + table["Definition"]
+        table = table[haystack.str.contains(text.strip(), case=False, regex=False)]
+    if themes:
+        table = table[table["theme"].isin(themes)]
+    if level != "any":
+        table = table[table["Levels"].str.contains(LEVEL_NAMES[level], regex=False)]
+    if table.empty:
+        st.info("No indicator matches. Try fewer or shorter words.")
+        return
+    st.caption(f"{len(table)} of {len(CATALOGUE)} indicators.")
+    for theme, rows in table.groupby("theme", sort=False):
+        st.subheader(f"{THEME_TITLES[theme]} ({len(rows)})")
+        st.dataframe(rows.drop(columns="theme"), hide_index=True, width="stretch",
+                     row_height=96, height=min(96 * len(rows) + 40, 780),
+                     alt=f"Indicators of the theme {THEME_TITLES[theme]}",
+                     column_config={
+                         "Indicator": st.column_config.TextColumn(width="medium"),
+                         "Id": st.column_config.TextColumn(width=160),
+                         "Definition": st.column_config.TextColumn(width=420),
+                         "Source": st.column_config.TextColumn(width="medium"),
+                         "Licence": st.column_config.TextColumn(width="medium"),
+                     })
+
+
+def render_segregation() -> None:
+    st.markdown("""
+**In plain English.** Segregation measures say how unevenly ethnic groups are spread across
+the small areas of a district; diversity says how mixed the residents are. A district can be
+very diverse and still segregated (many groups, each in its own neighbourhoods), or have
+little diversity and no segregation. All measures use Census counts of usual residents by
+ethnic group (Census 2021 table TS021, 19 detailed groups; Census 2011 table KS201EW, 18).
+
+**Which small areas (`seg_unit`).** A district's measures are computed across its LSOAs
+(about 1,500 residents each) when Census counts by LSOA are cached, otherwise across its
+MSOAs (about 7,500). The `seg_unit` column says which. Values computed across MSOAs are
+usually lower than across LSOAs for the same district, because bigger areas average out local
+clustering: compare districts only on the same `seg_unit`. The 2011 value and the change
+since 2011 use the same kind of small area as the 2021 value.
+
+**Notation.** For one district with small areas $i$: $g_i$ residents of the group, $t_i$
+residents in all; $G = \\sum_i g_i$ and $T = \\sum_i t_i$ for the whole district.
+Small areas with nobody in them are left out, and a district needs at least two small
+areas for a segregation value (otherwise it is left empty).
+""")
+    st.markdown("**Index of dissimilarity** (`d_<group>`, 0 to 1, higher is more segregated): "
+                "the share of the group who would have to move to another small area for "
+                "the group to be spread exactly like everyone else in the district.")
+    st.latex(r"D = \tfrac{1}{2}\sum_i \left|\frac{g_i}{G} - \frac{t_i - g_i}{T - G}\right|")
+    st.markdown("**Isolation** (`isolation_<group>`, 0 to 1): the share of the group in the "
+                "small area where the average member of the group lives. It rises with the "
+                "group's size as well as with its clustering, so read it beside the "
+                "group's share of the district.")
+    st.latex(r"{}_xP^*_x = \sum_i \frac{g_i}{G}\cdot\frac{g_i}{t_i}")
+    st.markdown("**Theil's H, multigroup segregation** (`entropy_h`, 0 to 1): how much less "
+                "mixed the small areas are, on average, than the district as a whole, over "
+                "all detailed groups at once. With $p_{ic}$ the share of group $c$ in small "
+                "area $i$ and $P_c$ its share in the district (natural logarithms, "
+                "$0 \\ln 0 = 0$):")
+    st.latex(r"E_i = -\sum_c p_{ic}\ln p_{ic},\quad E = -\sum_c P_c \ln P_c,\quad "
+             r"H = \sum_i \frac{t_i\,(E - E_i)}{T\,E}")
+    st.markdown("**Simpson diversity** (`simpson_diversity`, 0 to 1): the chance that two "
+                "residents picked at random belong to different detailed groups; given for "
+                "every LSOA, MSOA and district.")
+    st.latex(r"S = 1 - \sum_c P_c^2")
+    st.markdown("**Location quotient** (`lq_<group>` against the district, "
+                "`lq_<group>_england` against England): the group's share of an area's "
+                "residents divided by its share of the reference area; 1 is the same share, "
+                "2 twice as high, 0.5 half.")
+    st.latex(r"LQ_i = \frac{g_i / t_i}{G / T}")
+    st.markdown("""
+**Change 2011 → 2021** (`<id>_2011`, `<id>_change`): the 2011 value is computed the same
+way from Census 2011, across 2011 small areas placed in their 2022 district with the ONS
+LSOA 2011 to 2021 lookup; the change is the 2021 value minus the 2011 value. The 2011
+census had 18 detailed groups (no Roma category), so a small part of a change in Theil's H
+or Simpson diversity comes from the extra category.
+
+Census 2021 counts are slightly perturbed by ONS to protect confidentiality, so totals
+differ a little between tables; this matters only for very small groups. D, isolation and
+H agree with the PySAL `segregation` package.
+""")
+
+
+def render_deprivation() -> None:
+    st.markdown("""
+**In plain English.** The English Indices of Deprivation (IoD) rank every small area (LSOA)
+of England from the most deprived (rank 1) to the least, overall (the Index of Multiple
+Deprivation, IMD) and on seven domains and two supplementary indices. Decile 1 is the most
+deprived 10% of LSOAs in England. The IoD compares areas: it does not say that any person
+is deprived, and a rank cannot be compared between editions as if it were a measurement.
+
+**IoD 2025** is published on the 2021 LSOAs and used as published.
+
+**IoD 2019 on 2021 LSOAs** (`…_2019`). IoD 2019 was published on the 2011 LSOAs. To show
+2019 and 2025 side by side it is carried onto the 2021 LSOAs with the ONS lookup
+(`iod2019_fit` says how for each LSOA):
+
+- **exact**: the LSOA is unchanged, or was split from one 2011 LSOA, and takes its values;
+- **merged**: several 2011 LSOAs became one; its score is their population-weighted mean
+  score, and its rank and decile are worked out again against all 2019 LSOAs;
+- **complex**: boundaries were redrawn; it takes the values of its most populous 2011 LSOA.
+
+**District and MSOA summaries** are computed here from the LSOA values with the official
+method of IoD File 10, so that every district and MSOA of the 2021 geography has them
+(the published File 10 figures are kept beside them as `…_published` where the district
+code is unchanged). For an area with LSOAs $i$, population $p_i$ (the IoD population
+denominators; each indicator's definition says which), $P = \\sum_i p_i$, score $s_i$,
+national rank $r_i$ among $N$ LSOAs and reversed rank
+$R_i = N + 1 - r_i$ (so that higher means more deprived):
+
+- **average score** $\\sum_i p_i s_i / P$;
+- **average rank** $\\sum_i p_i R_i / P$;
+- **share of LSOAs in England's most deprived 10%**: the proportion of its LSOAs with
+  $10\\,r_i \\le N$ (not weighted by population);
+- **extent**: the share of its population living in the most deprived LSOAs of England:
+  all of those in the most deprived 10%, then a weight falling in equal steps from 0.95
+  to 0.05 between the 11th and 30th percentiles, and none beyond;
+- **local concentration**: the population-weighted average reversed rank of its most
+  deprived LSOAs that together hold 10% of its population.
+
+A summary is left empty when an input it needs is missing for any of the area's LSOAs.
+""")
+
+
+def render_reports() -> None:
+    st.markdown("""
+**In plain English.** Member organisations report tensions and incidents they see. Reports
+can touch on vulnerable people, so only counts are ever public, and small counts are hidden.
+
+- Only reports **approved by a moderator** are counted.
+- A count from **1 to 4** is shown as **"<5"** in every public view; a zero is shown as 0.
+  In the downloadable dataset a hidden count is left empty, with `reports_suppressed`
+  saying it was withheld.
+- **Secondary suppression**: where a hidden count could be worked out from others (a
+  district total minus its neighbourhoods, all reports minus one category, a year minus its
+  months), further counts are hidden too, shown as **"[c]"**, until no small count can be
+  worked out from anything published. Rates are not given for hidden counts.
+- **Free text, and who submitted a report (person or organisation), are never public**:
+  only moderators see them.
+- Report counts are not official statistics. They show what member organisations chose to
+  report, not everything that happened.
+""")
+
+
+def render_sources() -> None:
+    st.write("Every number comes from one of these public datasets, fetched from its "
+             "publisher and kept with its provenance. Derived tables (the joined dataset) "
+             "show when they were built.")
+    rows = sorted(load_status(), key=lambda r: r.state not in ("ok", "stale"))
+    if not any(r.state in ("ok", "stale") for r in rows):
+        st.warning("No public data is cached yet. On a machine with internet, run "
+                   "`python -m data_sources refresh` in the project folder.")
+    st.dataframe(pd.DataFrame({
+        "Dataset": [r.title for r in rows],
+        "Publisher": [r.source for r in rows],
+        "Vintage": [r.vintage for r in rows],
+        "Fetched or built (UTC)": [r.fetched_at.replace("T", " ").rstrip("Z")
+                                   if r.state in ("ok", "stale") else "not fetched"
+                                   for r in rows],
+        "Licence": [r.licence for r in rows],
+        "Attribution": [r.attribution for r in rows],
+        "Id": [r.dataset for r in rows],
+    }), hide_index=True, width="stretch", height=min(35 * (len(rows) + 1) + 3, 600),
+        column_config={"Dataset": st.column_config.TextColumn(width="large")})
+    st.subheader("Licences and attribution")
+    credits = list(dict.fromkeys(r.attribution for r in rows
+                                 if r.attribution and r.source != "derived"))
+    for attribution in credits:
+        st.markdown(f"- {attribution}")
+    if not any(OS_STATEMENT in c for c in credits):
+        st.markdown(f"- Boundaries: {OS_STATEMENT}.")
+
+st.title("About & methodology")
+st.caption("What every number means, how it is worked out, and where it comes from.")
+tabs = st.tabs(["Indicators", "Segregation & diversity", "Deprivation", "Tension reports",
+                "Sources"])
+for tab, render in zip(tabs, [render_indicators, render_segregation, render_deprivation,
+                              render_reports, render_sources], strict=True):
+    with tab:
+        render()
