@@ -10,20 +10,14 @@ from reports.aggregate import load_report_counts
 from reports.export import neutralise, public_csv
 from reports.submissions import submit_report
 from tests.fixtures.reports.helpers import (
+    DATABASES,
     TODAY,
     bootstrap,
     fresh_store,
-    postgres_available,
     report,
     tiny_directory,
 )
 
-DATABASES = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
-        not postgres_available(),
-        reason="PostgreSQL is not reachable on 127.0.0.1:5432 (user postgres, database test)")),
-]
 DIRECTORY = tiny_directory()
 SECRET = "<script>alert(1)</script> =SUM(A1) Mrs Jones at number 4 was targeted"
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import sys
+import types
 
 import pytest
 from sqlalchemy import func, select
@@ -14,22 +16,16 @@ from reports.models import AuditEntry, Report
 from reports.store import Store, make_engine
 from reports.submissions import submit_report
 from tests.fixtures.reports.helpers import (
+    DATABASES,
     PASSWORD,
     TODAY,
     fresh_store,
-    postgres_available,
     report,
     tiny_directory,
 )
 
 PROCESSES = 8
 PER_PROCESS = 500
-DATABASES = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
-        not postgres_available(),
-        reason="PostgreSQL is not reachable on 127.0.0.1:5432 (user postgres, database test)")),
-]
 
 
 def submit_many(url: str, email: str, worker: int) -> list[int]:
@@ -50,7 +46,10 @@ def submit_many(url: str, email: str, worker: int) -> list[int]:
 
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("kind", DATABASES)
-def test_concurrent_submissions_are_stored_exactly_once(kind, tmp_path):
+def test_concurrent_submissions_are_stored_exactly_once(kind, tmp_path, monkeypatch):
+    # Spawned workers re-run the parent's __main__ file; after an AppTest in this process
+    # that file is app.py, which must not run in a worker. Workers import this module.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     with fresh_store(kind, tmp_path) as store:
         add_organisation(store, CLI_ACTOR, "Thamesbury Together")
         emails = [f"worker{n}@thamesbury.example" for n in range(PROCESSES)]

@@ -14,6 +14,7 @@ from data_sources.cache import Cache, Provenance
 from reports.importer import ImportRefused, plan_import, run_import
 from reports.models import ImportBatch, Report
 from tests.fixtures.reports.helpers import (
+    DATABASES,
     PASSWORD,
     TODAY,
     bootstrap,
@@ -25,12 +26,6 @@ from tests.fixtures.reports.helpers import (
     tiny_directory,
 )
 
-DATABASES = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
-        not postgres_available(),
-        reason="PostgreSQL is not reachable on 127.0.0.1:5432 (user postgres, database test)")),
-]
 DIRECTORY = tiny_directory()
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
 MIXED = (FIXTURES / "mixed_rows.csv").read_bytes()

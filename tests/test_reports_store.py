@@ -19,21 +19,15 @@ from reports.store import database_url
 from reports.submissions import InvalidReport, submit_report
 from settings import PROJECT_ROOT, Settings
 from tests.fixtures.reports.helpers import (
+    DATABASES,
     PASSWORD,
     TODAY,
     bootstrap,
     fresh_store,
-    postgres_available,
     report,
     tiny_directory,
 )
 
-DATABASES = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
-        not postgres_available(),
-        reason="PostgreSQL is not reachable on 127.0.0.1:5432 (user postgres, database test)")),
-]
 DIRECTORY = tiny_directory()
 
 
