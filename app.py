@@ -11,13 +11,16 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.navigation import build_navigation
+from ui.session import current_actor, render_session_sidebar
 from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Good Relations Atlas", page_icon=":material/diversity_3:",
                    layout="wide")
 
-sections, specs = build_navigation(role=None)  # sign-in comes with the reports pages
+actor = current_actor()
+sections, specs = build_navigation(role=actor.role if actor else None)
 page = st.navigation(sections)
+render_session_sidebar()
 spec = specs.get(page.title)
 if spec is None or spec.sidebar:
     render_sidebar()

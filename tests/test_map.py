@@ -168,7 +168,7 @@ def test_changing_level_keeps_the_district_and_picks_a_valid_indicator(cached):
     assert app.title[0].value == "Neighbourhoods (MSOAs) of Hartlepool"
     assert app.query_params["indicator"] == "imd_avg_score"
     assert set(table(app)["Code"]) == {"E02000001", "E02000002"}
-    app.button[0].click()  # "Show all of England"
+    app.button("sb_all_england").click()
     rerun(app)
     assert app.title[0].value == "Neighbourhoods (MSOAs) of England"
     assert "area" not in app.query_params

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-ROLES = ("member", "moderator")
+ROLES = ("member", "moderator", "admin")
 """Roles in increasing order of rights; a moderator may open every member page."""
 
 
@@ -33,6 +33,13 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("Map", "views/map.py", "map", ":material/map:", "Explore", default=True),
+    PageSpec("Area profile", "views/profile.py", "profile", ":material/description:", "Explore"),
+    PageSpec("Trends", "views/trends.py", "trends", ":material/trending_up:", "Explore"),
+    PageSpec("Compare", "views/compare.py", "compare", ":material/compare_arrows:", "Explore"),
+    PageSpec("Submit a report", "views/submit.py", "submit", ":material/edit_note:", "Reports",
+             role="member", sidebar=False),
+    PageSpec("Moderation", "views/moderation.py", "moderation", ":material/fact_check:",
+             "Reports", role="moderator", sidebar=False),
     PageSpec("Downloads", "views/downloads.py", "downloads", ":material/download:", "Data",
              sidebar=False),
     PageSpec("About & methodology", "views/about.py", "about", ":material/info:", "About",

@@ -104,7 +104,8 @@ def render_sidebar() -> View:
                           placeholder=f"{len(labels)} match(es): choose one")
     if view.area:
         bar.caption(f"Selected: {area_label(areas, view.area)}")
-        bar.button("Show all of England", on_click=set_view, kwargs={"area": None})
+        bar.button("Show all of England", key="sb_all_england", on_click=set_view,
+                   kwargs={"area": None})
     else:
         bar.caption("Showing all of England.")
 

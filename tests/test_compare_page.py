@@ -1,0 +1,73 @@
+"""The Compare page, driven with AppTest, and its pure helpers."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from indicators.catalogue import get_indicator
+from settings import PROJECT_ROOT
+from tests.test_downloads_page import HARTLEPOOL, TOWER_HAMLETS, build_small_cache
+from ui.compare_view import check_selection, compute_comparison, compute_wide
+
+PAGE = str(PROJECT_ROOT / "views" / "compare.py")
+
+
+def run_page(monkeypatch, root, **params) -> AppTest:
+    monkeypatch.setenv("GRA_CACHE_DIR", str(root))
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_check_selection_refuses_too_few_and_too_many():
+    assert "at least 2" in check_selection(["a"])
+    assert "at least 2" in check_selection([])
+    assert check_selection(["a", "b"]) is None
+    assert "at most 10" in check_selection([str(i) for i in range(11)])
+
+
+def test_comparison_ranks_in_england(tmp_path):
+    import pandas as pd
+    rows = pd.DataFrame({"area_code": ["A", "B", "C"], "area_name": ["Aa", "Bb", "Cc"],
+                         "d_asian": [0.5, 0.2, None]})
+    long = compute_comparison(rows, ["B", "C"], [get_indicator("d_asian")])
+    assert list(long["rank"].astype("object").where(long["rank"].notna(), None)) == [2, None]
+    wide = compute_wide(long, {"d_asian": 3})
+    assert wide.loc[0, "Bb (B)"] == "0.200 index 0-1 (rank 2 of 2)"
+    assert wide.loc[0, "Cc (C)"] == "no value"
+
+
+def test_empty_cache_says_what_to_do(monkeypatch, tmp_path):
+    app = run_page(monkeypatch, tmp_path / "empty")
+    assert "python -m data_sources refresh" in app.warning[0].value
+
+
+def test_prefilled_area_asks_for_one_more(monkeypatch, tmp_path):
+    build_small_cache(tmp_path)
+    app = run_page(monkeypatch, tmp_path, area=HARTLEPOOL, level="lad")
+    assert app.multiselect[0].value == [HARTLEPOOL]
+    assert "one more" in app.info[0].value
+    assert not app.get("download_button")
+
+
+def test_two_areas_show_table_chart_and_csv(monkeypatch, tmp_path):
+    build_small_cache(tmp_path)
+    app = run_page(monkeypatch, tmp_path, area=HARTLEPOOL, level="lad")
+    app.multiselect[0].set_value([HARTLEPOOL, TOWER_HAMLETS]).run()
+    assert not app.exception
+    wide = app.dataframe[0].value
+    assert "0.410 index 0-1 (rank 1 of 2)" in wide.iloc[0].tolist()
+    assert len(app.get("plotly_chart")) == 1
+    assert len(app.get("download_button")) == 2
+    assert any("Census 2021" in c.value for c in app.caption)
+
+
+def test_level_switch_changes_the_choices(monkeypatch, tmp_path):
+    build_small_cache(tmp_path)
+    app = run_page(monkeypatch, tmp_path, level="lad")
+    app.radio[0].set_value("lsoa").run()
+    assert not app.exception
+    assert len(app.multiselect[0].options) == 4

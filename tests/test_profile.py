@@ -1,0 +1,73 @@
+"""The area profile as data (indicators.profile) and its PDF / HTML exports."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from indicators.profile import build_profile, compose_sentences, decile_of, find_similar
+from indicators.profile_export import Source, render_charts, render_html, render_pdf
+
+
+def districts(n: int = 20) -> pd.DataFrame:
+    """n invented districts in two regions; the first is named with accents."""
+    return pd.DataFrame({
+        "area_code": [f"E0600{i:04d}" for i in range(n)],
+        "area_name": ["Ménage-sur-Łódź"] + [f"District {i}" for i in range(1, n)],
+        "level": "lad", "lad_code": [f"E0600{i:04d}" for i in range(n)],
+        "region_code": ["E12000001" if i % 2 == 0 else "E12000002" for i in range(n)],
+        "population_2021": [100_000 + 1000 * i for i in range(n)],
+        "imd_avg_score": [40.0 - i for i in range(n)],
+        "simpson_diversity": [0.1 + 0.03 * i for i in range(n)],
+        "d_asian": [0.5 - 0.01 * i for i in range(n)],
+        "public_order_per_10k": [50.0] + [None] * (n - 1),
+    })
+
+
+def test_rank_decile_region_and_england():
+    profile = build_profile(districts(), "E06000000", {"E12000001": "North East"})
+    table = profile.indicators.set_index("id")
+    assert table.loc["imd_avg_score", "rank"] == 1 and table.loc["imd_avg_score", "of"] == 20
+    assert table.loc["imd_avg_score", "decile"] == 1
+    assert table.loc["population_2021", "england"] == sum(100_000 + 1000 * i for i in range(20))
+    # one district of 20 has police data: no rank, no comparison
+    assert pd.isna(table.loc["public_order_per_10k", "rank"])
+    assert "only 1 of 20" in table.loc["public_order_per_10k", "coverage"]
+    assert profile.region_name == "North East"
+    assert decile_of(31, 309) == 2 and decile_of(309, 309) == 10
+
+
+def test_similar_areas_are_nearest_on_standardised_features():
+    similar = find_similar(districts(), "E06000005", k=2)
+    assert set(similar["area_code"]) == {"E06000004", "E06000006"}
+    rows = districts()
+    rows.loc[0, "simpson_diversity"] = None
+    assert find_similar(rows, "E06000000").empty
+
+
+def test_sentences_only_from_real_values():
+    profile = build_profile(districts(), "E06000000")
+    text = " ".join(profile.sentences)
+    assert "among the 10% most deprived districts in England (rank 1 of 20" in text
+    assert "Police recorded 50.0 public-order offences" in text
+    empty = profile.indicators.assign(value=None)
+    assert compose_sentences("X", "lad", empty) == []
+
+
+@pytest.fixture
+def exported():
+    profile = build_profile(districts(), "E06000000", {"E12000001": "North East"})
+    sources = [Source("census2021_ethnicity_lad", "Census <TS021>", "Census 2021", "OGL",
+                      "ONS.", "2026-01-01T00:00:00Z")]
+    return profile, sources, render_charts(profile)
+
+
+def test_pdf_renders_non_latin1(exported):
+    pdf = render_pdf(*exported)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5000
+
+
+def test_html_is_self_contained_and_escaped(exported):
+    page = render_html(*exported)
+    assert "Ménage-sur-Łódź" in page and "data:image/png;base64," in page
+    assert "Census &lt;TS021&gt;" in page and "<TS021>" not in page

@@ -1,0 +1,113 @@
+"""The Trends page, driven with AppTest, and its pure helpers."""
+
+from __future__ import annotations
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from data_sources.cache import Provenance
+from settings import PROJECT_ROOT
+from tests.test_downloads_page import HARTLEPOOL, NORTH_EAST, build_small_cache
+from ui.trends_view import (
+    Place,
+    compute_missing_months,
+    compute_police_series,
+    compute_report_series,
+)
+
+PAGE = str(PROJECT_ROOT / "views" / "trends.py")
+PLACES = [Place(HARTLEPOOL, "Hartlepool", "lad"), Place(NORTH_EAST, "North East", "region"),
+          Place("E92000001", "England", "country")]
+
+
+def months_table() -> pd.DataFrame:
+    return pd.DataFrame({
+        "area_code": [HARTLEPOOL] * 3, "area_name": ["Hartlepool"] * 3, "level": ["lad"] * 3,
+        "lad_code": [HARTLEPOOL] * 3, "region_code": [NORTH_EAST] * 3,
+        "month": ["2024-01", "2024-02", "2024-04"],
+        "public_order": pd.array([10, 20, None], dtype="Int64"),
+        "public_order_month_per_10k": pd.array([1.0, 2.0, None], dtype="Float64"),
+        "asb": pd.array([5, 6, 7], dtype="Int64"),
+        "asb_month_per_10k": pd.array([0.5, 0.6, 0.7], dtype="Float64"),
+    })
+
+
+def test_police_series_sums_districts_that_published():
+    residents = pd.DataFrame({"area_code": [HARTLEPOOL], "population_2021": [100_000]})
+    series = compute_police_series(months_table(), residents, PLACES)
+    order = series[series["measure"] == "Public-order offences"]
+    region = order[order["place"] == "North East"]
+    assert list(region["month"]) == ["2024-01", "2024-02"]  # April not published
+    assert list(region["rate_per_10k"]) == [1.0, 2.0]
+    assert list(region["districts"]) == [1, 1]
+    asb = series[series["measure"] == "Anti-social behaviour"]
+    assert compute_missing_months(asb, "Hartlepool") == ["2024-03"]
+
+
+def test_report_series_keeps_suppressed_cells_as_text():
+    counts = pd.DataFrame({"period": ["2024-01", "2024-01"], "group": ["protest", "rumour"],
+                           "count": pd.array([7, None], dtype="Int64"),
+                           "shown": ["7", "<5"],
+                           "rate_per_10k": pd.array([0.7, None], dtype="Float64")})
+    series = compute_report_series(counts, "category")
+    assert list(series["reports"]) == ["7", "<5"]
+    assert series["count"].isna().tolist() == [False, True]
+    assert series["category"].iloc[0] == "Protest or counter-protest"
+
+
+def run_page(monkeypatch, root, **params) -> AppTest:
+    monkeypatch.setenv("GRA_CACHE_DIR", str(root))
+    monkeypatch.setenv("GRA_DATABASE_URL", f"sqlite:///{root}/no-such-reports.db")
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def build_cache_with_months(root):
+    cache = build_small_cache(root)
+    cache.store_table(months_table(), Provenance(
+        dataset="joined_area_month", source="derived", title="Months (test)", url="",
+        vintage="test", geography="LAD 2022", licence="Open Government Licence v3.0",
+        attribution="Test."))
+    return cache
+
+
+def test_empty_cache_says_what_to_do(monkeypatch, tmp_path):
+    app = run_page(monkeypatch, tmp_path / "empty")
+    assert "python -m data_sources refresh" in app.warning[0].value
+
+
+def test_england_by_default_and_no_report_store(monkeypatch, tmp_path):
+    build_small_cache(tmp_path)
+    app = run_page(monkeypatch, tmp_path)
+    infos = [i.value for i in app.info]
+    assert any("England as a whole" in i for i in infos)
+    assert any("no tension report database" in i for i in infos)
+    assert any("Police counts by month are not cached" in i for i in infos)
+
+
+def test_area_shows_police_lines_and_switching_offence(monkeypatch, tmp_path):
+    build_cache_with_months(tmp_path)
+    app = run_page(monkeypatch, tmp_path, area=HARTLEPOOL, level="lad")
+    police = app.radio(key="trends_police")
+    assert police.value == "Public-order offences"
+    table = app.dataframe[0].value
+    # the test cache has no residents, so no region or England rate can be formed
+    assert set(table["place"]) == {"Hartlepool"}
+    police.set_value("Anti-social behaviour").run()
+    table = app.dataframe[0].value
+    assert list(table.loc[table["place"] == "Hartlepool", "offences"]) == [5, 6, 7]
+    assert any("no data for 1 month(s) (2024-03" in c.value for c in app.caption)
+    assert app.get("download_button")
+
+
+def test_change_section_switches_measure(monkeypatch, tmp_path):
+    build_cache_with_months(tmp_path)
+    app = run_page(monkeypatch, tmp_path, area=HARTLEPOOL, level="lad")
+    app.radio(key="trends_topic").set_value(
+        "Diversity and segregation (Census 2011 → 2021)").run()
+    assert not app.exception
+    assert app.selectbox(key="trends_measure").value

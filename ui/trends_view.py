@@ -1,0 +1,363 @@
+"""The Trends page's pieces: comparison places, monthly series, before/after changes, charts.
+
+The ``compute_*`` and ``build_*`` functions are pure (pandas and Plotly only) and are
+tested with hand-made frames; the ``load_*`` and ``render_*`` functions are the small
+Streamlit side (cached reads of the month table and of the report aggregates, and the
+chart + table + CSV block every chart is drawn with).
+
+Region and England figures are put together from the districts of the joined dataset:
+police rates are the sum of the counts of the districts whose force published that month
+divided by their residents; the before/after measures are population-weighted averages of
+the districts' values. The page says so next to each chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.colors import qualitative
+
+from data_sources.cache import open_cache
+from data_sources.errors import NotCachedError
+from indicators.catalogue import GROUPS, get_indicator
+from indicators.joined import MONTH_TABLE
+from reports.taxonomy import CATEGORIES, TENSION_LEVELS
+from settings import get_settings
+from ui.cached import manifest_stamp
+
+ENGLAND = "E92000001"
+# Okabe-Ito: distinguishable with every common colour-vision deficiency.
+PLACE_COLOURS = ("#0072B2", "#E69F00", "#009E73")
+PLACE_DASHES = ("solid", "dash", "dot")
+GROUP_COLOURS = qualitative.Safe
+POLICE_MEASURES = {"public_order": "Public-order offences", "asb": "Anti-social behaviour"}
+BREAKDOWNS = {"category": "Category", "tension_level": "Tension level"}
+TERMS = {"category": {t.id: t.label for t in CATEGORIES},
+         "tension_level": {t.id: t.label for t in TENSION_LEVELS}}
+
+
+@dataclass(frozen=True)
+class Place:
+    """One line of a comparison: the selected area, its region or England."""
+
+    code: str
+    name: str
+    level: str  # lsoa, msoa, lad, region or country
+
+
+def compute_places(areas: pd.DataFrame, code: str | None) -> list[Place]:
+    """The selected area, its region and England (only England when ``code`` is None).
+
+    ``areas`` is the hierarchy (area_code, area_name, level, region_code).
+    """
+    places = []
+    row = areas[areas["area_code"] == code] if code else areas.iloc[0:0]
+    if not row.empty:
+        places.append(Place(code, str(row["area_name"].iloc[0]), str(row["level"].iloc[0])))
+        region = row["region_code"].iloc[0]
+        named = areas.loc[areas["area_code"] == region, "area_name"]
+        if pd.notna(region):
+            places.append(Place(str(region), str(named.iloc[0]) if not named.empty
+                                else str(region), "region"))
+    places.append(Place(ENGLAND, "England", "country"))
+    return places
+
+
+# ---------------------------------------------------------------- police by month
+def compute_police_series(months: pd.DataFrame, residents: pd.DataFrame,
+                          places: list[Place]) -> pd.DataFrame:
+    """Public-order and ASB offences per month and per 10,000 residents, for each place.
+
+    Parameters
+    ----------
+    months
+        ``joined_area_month`` (area_code, level, region_code, month, public_order, asb).
+    residents
+        Joined rows (area_code, population_2021) of the districts and of the area.
+    places
+        From :func:`compute_places`.
+
+    Returns
+    -------
+    DataFrame
+        One row per place, measure and month: place, month, measure, offences, residents,
+        rate_per_10k, districts (how many districts' forces published; NA for the area
+        itself). Months without published data are absent.
+    """
+    people = residents.reindex(columns=["area_code", "population_2021"]).set_index(
+        "area_code")["population_2021"]
+    parts = []
+    for place in places:
+        if place.level in ("lsoa", "msoa", "lad"):
+            rows = months[(months["area_code"] == place.code)]
+            base = people.get(place.code, pd.NA)
+        else:
+            rows = months[months["level"] == "lad"]
+            if place.level == "region":
+                rows = rows[rows["region_code"] == place.code]
+            base = None
+        for measure, label in POLICE_MEASURES.items():
+            known = rows[rows[measure].notna()]
+            if known.empty:
+                continue
+            if base is None:  # region or England: sum of the districts that published
+                pop = known["area_code"].map(people).astype("Float64")
+                frame = pd.DataFrame({"month": known["month"], "offences": known[measure],
+                                      "residents": pop}).dropna()
+                grouped = frame.groupby("month").agg(
+                    offences=("offences", "sum"), residents=("residents", "sum"),
+                    districts=("offences", "size")).reset_index()
+                grouped["rate_per_10k"] = (grouped["offences"].astype("Float64")
+                                           / grouped["residents"].astype("Float64") * 10_000)
+            else:  # the area itself: its own count and the joined table's rate
+                grouped = pd.DataFrame({
+                    "month": known["month"].to_numpy(), "offences": known[measure].to_numpy(),
+                    "residents": base, "districts": pd.NA,
+                    "rate_per_10k": known[f"{measure}_month_per_10k"].to_numpy()})
+            parts.append(grouped.assign(place=place.name, measure=label))
+    columns = ["place", "month", "measure", "offences", "residents", "rate_per_10k",
+               "districts"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(parts, ignore_index=True)[columns]
+    table["offences"] = table["offences"].astype("Int64")
+    table["residents"] = table["residents"].astype("Float64").round().astype("Int64")
+    table["districts"] = table["districts"].astype("Int64")
+    table["rate_per_10k"] = table["rate_per_10k"].astype("Float64").round(2)
+    return table.sort_values(["measure", "place", "month"]).reset_index(drop=True)
+
+
+def compute_missing_months(series: pd.DataFrame, place: str) -> list[str]:
+    """Months between the first and last of the table for which ``place`` has no value."""
+    if series.empty:
+        return []
+    every = pd.period_range(series["month"].min(), series["month"].max(), freq="M")
+    have = set(series.loc[series["place"] == place, "month"])
+    return [str(m) for m in every if str(m) not in have]
+
+
+# ---------------------------------------------------------------- before and after
+def change_measures(level: str) -> list[tuple[str, str, str]]:
+    """(topic, earlier id, latest id) of the before/after measures shown for ``level``.
+
+    Segregation exists for districts only: for a smaller area the page shows its district.
+    """
+    imd = (("imd_score_2019", "imd_score") if level == "lsoa"
+           else ("imd_avg_score_2019", "imd_avg_score"))
+    pairs = [("Deprivation (IoD 2019 → 2025)", *imd)]
+    for base in ("simpson_diversity", "entropy_h", *(f"d_{g}" for g in GROUPS)):
+        pairs.append(("Diversity and segregation (Census 2011 → 2021)", f"{base}_2011", base))
+    return pairs
+
+
+def _weighted(frame: pd.DataFrame, column: str) -> float | None:
+    values = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    if "population_2021" not in frame:
+        return None
+    weights = pd.to_numeric(frame["population_2021"], errors="coerce").astype("float64")
+    known = values.notna() & weights.notna() & (weights > 0)
+    if not known.any():
+        return None
+    return float((values[known] * weights[known]).sum() / weights[known].sum())
+
+
+def compute_changes(area_rows: pd.DataFrame, districts: pd.DataFrame,
+                    places: list[Place]) -> pd.DataFrame:
+    """Earlier and latest value and change of each before/after measure, per place.
+
+    Parameters
+    ----------
+    area_rows
+        Joined rows of the selected area's level (used for the area itself).
+    districts
+        Joined district rows (area_code, region_code, population_2021, measures): the
+        area's district for district-only measures, and regions and England as the
+        population-weighted average of their districts.
+    places
+        From :func:`compute_places`.
+
+    Returns
+    -------
+    DataFrame
+        topic, measure, place, earlier, latest, change, vintages, how (one row each).
+    """
+    level = places[0].level if places[0].level in ("lsoa", "msoa", "lad") else "lad"
+    rows = []
+    for topic, earlier_id, latest_id in change_measures(level):
+        latest = get_indicator(latest_id)
+        earlier = get_indicator(earlier_id)
+        for place in places:
+            if place.level in ("lsoa", "msoa", "lad"):
+                local = latest.levels and place.level in latest.levels
+                source = area_rows if local else districts
+                code = place.code
+                if not local:
+                    lad = area_rows.loc[area_rows["area_code"] == place.code, "lad_code"]
+                    code = lad.iloc[0] if not lad.empty else None
+                hit = source[source["area_code"] == code] if code else source.iloc[0:0]
+                before = _value(hit, earlier_id)
+                after = _value(hit, latest_id)
+                how = "its own value" if local else f"its district's value ({code})"
+            else:
+                pool = districts if place.level == "country" else districts[
+                    districts["region_code"] == place.code]
+                before = _weighted(pool, earlier_id) if earlier_id in pool else None
+                after = _weighted(pool, latest_id) if latest_id in pool else None
+                counts = [int(pool[c].notna().sum()) if c in pool else 0
+                          for c in (earlier_id, latest_id)]
+                how = ("population-weighted average of its districts "
+                       f"({counts[0]:,} with a value then, {counts[1]:,} now)")
+            rows.append({
+                "topic": topic, "measure": latest.label, "place": place.name,
+                "earlier": _round(before, latest.decimals),
+                "latest": _round(after, latest.decimals),
+                "change": _round(after - before, latest.decimals)
+                if before is not None and after is not None else None,
+                "unit": latest.unit,
+                "vintages": f"{earlier.vintage} → {latest.vintage}", "how": how,
+            })
+    table = pd.DataFrame(rows)
+    for column in ("earlier", "latest", "change"):
+        table[column] = table[column].astype("Float64")
+    return table
+
+
+def _value(hit: pd.DataFrame, column: str) -> float | None:
+    if hit.empty or column not in hit:
+        return None
+    value = hit[column].iloc[0]
+    return None if pd.isna(value) else float(value)
+
+
+def _round(value: float | None, decimals: int) -> float | None:
+    return None if value is None else round(value, decimals)
+
+
+# ---------------------------------------------------------------- reports by month
+def compute_report_series(counts: pd.DataFrame, breakdown: str) -> pd.DataFrame:
+    """The published report counts of one place, ready to draw and to download.
+
+    ``counts`` is a table of :func:`reports.aggregate.load_report_counts`. Suppressed
+    cells keep ``count`` empty and ``shown`` "<5" or "[c]": they are listed, never drawn
+    as numbers.
+    """
+    labels = TERMS.get(breakdown, {})
+    table = pd.DataFrame({
+        "month": counts["period"].astype("string"),
+        BREAKDOWNS.get(breakdown, "group").lower(): counts["group"].map(
+            lambda g: labels.get(g, g)).astype("string"),
+        "reports": counts["shown"].astype("string"),
+        "count": counts["count"].astype("Int64"),
+        "rate_per_10k": counts["rate_per_10k"].astype("Float64").round(2),
+    })
+    return table.sort_values(list(table.columns[:2])).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- figures
+def build_line_figure(table: pd.DataFrame, x: str, y: str, colour: str, y_title: str,
+                      title: str) -> go.Figure:
+    """Lines of ``y`` over ``x``, one per value of ``colour``; gaps where a month is missing."""
+    fig = go.Figure()
+    for i, (name, part) in enumerate(table.groupby(colour, sort=False)):
+        part = part.sort_values(x)
+        fig.add_trace(go.Scatter(
+            x=part[x], y=part[y].astype("float64"), name=str(name), mode="lines+markers",
+            line={"color": PLACE_COLOURS[i % 3], "dash": PLACE_DASHES[i % 3], "width": 2},
+            hovertemplate=f"%{{x}}<br>{name}: %{{y:,.2f}}<extra></extra>"))
+    _layout(fig, title, y_title)
+    return fig
+
+
+def build_bar_figure(table: pd.DataFrame, x: str, y: str, colour: str, y_title: str,
+                     title: str, *, barmode: str = "stack") -> go.Figure:
+    """Bars of ``y`` per ``x``, stacked (or grouped) by ``colour``; NA values are not drawn."""
+    fig = go.Figure()
+    for i, (name, part) in enumerate(table.groupby(colour, sort=False)):
+        drawn = part[part[y].notna()]
+        fig.add_trace(go.Bar(x=drawn[x], y=drawn[y].astype("float64"), name=str(name),
+                             marker_color=GROUP_COLOURS[i % len(GROUP_COLOURS)]))
+    fig.update_layout(barmode=barmode)
+    _layout(fig, title, y_title)
+    return fig
+
+
+def _layout(fig: go.Figure, title: str, y_title: str) -> None:
+    fig.update_layout(title={"text": title, "font": {"size": 16}}, height=380,
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, hovermode="x unified",
+                      legend={"orientation": "h", "y": -0.2}, font={"size": 13})
+    fig.update_yaxes(title=y_title, rangemode="tozero")
+    fig.update_xaxes(title=None)
+
+
+# ---------------------------------------------------------------- Streamlit side
+@st.cache_data(ttl=3600, show_spinner=False)
+def _months(cache_dir: str, stamp: float) -> pd.DataFrame | None:
+    try:
+        return open_cache().load_table(MONTH_TABLE)
+    except NotCachedError:
+        return None
+
+
+def load_months() -> pd.DataFrame | None:
+    """``joined_area_month`` (None when it is not built)."""
+    return _months(str(get_settings().cache_dir), manifest_stamp())
+
+
+def report_store_status() -> str | None:
+    """None when a report database exists; otherwise why there are no reports to show."""
+    url = get_settings().database_url
+    if url and not url.startswith("sqlite"):
+        return None
+    from reports.store import database_url
+
+    path = database_url().removeprefix("sqlite:///")
+    if path in ("", ":memory:") or not Path(path).is_file():
+        return ("There is no tension report database on this server yet, so there are no "
+                "reports to show. Reports appear here once members submit them and "
+                "moderators approve them.")
+    return None
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _report_counts(cache_dir: str, stamp: float, url: str | None,
+                   places: tuple[tuple[str, str], ...], by: str) -> pd.DataFrame:
+    from reports.aggregate import load_report_counts
+    from reports.areas import AreaDirectory
+    from reports.store import open_store
+
+    store = open_store()
+    try:
+        directory = AreaDirectory.from_cache()
+        parts = [load_report_counts(store, directory, level=level, by=by, period="month",
+                                    areas=[code]) for code, level in places]
+    finally:
+        store.dispose()
+    return pd.concat(parts, ignore_index=True)
+
+
+def load_report_counts_for(places: list[Place], by: str) -> pd.DataFrame:
+    """Suppressed monthly report counts of each place (short cache: reports change).
+
+    Raises whatever opening the store or the lookups raises; the page says so.
+    """
+    return _report_counts(str(get_settings().cache_dir), manifest_stamp(),
+                          get_settings().database_url,
+                          tuple((p.code, p.level) for p in places), by)
+
+
+def render_chart_block(fig: go.Figure, table: pd.DataFrame, file_name: str, key: str,
+                       note: str | None = None) -> None:
+    """A chart, its table (the exact numbers drawn) and a CSV of that table."""
+    st.plotly_chart(fig, key=f"{key}_chart", config={"displaylogo": False})
+    if note:
+        st.caption(note)
+    with st.expander("Table of this chart"):
+        st.dataframe(table, hide_index=True, width="stretch", key=f"{key}_table")
+    st.download_button("Download this chart's data (CSV)",
+                       table.to_csv(index=False).encode("utf-8"), file_name=file_name,
+                       mime="text/csv", on_click="ignore", key=f"{key}_csv",
+                       icon=":material/download:")

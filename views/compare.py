@@ -1,0 +1,76 @@
+"""Compare: two to ten areas of one level side by side on chosen catalogue indicators."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.cached import data_ready, load_available_indicators, load_hierarchy, load_joined
+from ui.compare_view import (
+    MAX_AREAS,
+    MIN_AREAS,
+    build_compare_figure,
+    check_selection,
+    compute_comparison,
+    compute_wide,
+)
+from ui.map_view import MAP_LEVELS, rank_note
+from ui.sidebar import current_view
+from ui.trends_view import render_chart_block
+
+st.title("Compare areas")
+if not data_ready():
+    st.warning("No public data is cached yet, so there is nothing to compare. In the project "
+               "folder run `python -m data_sources refresh`, then reload this page.")
+    st.stop()
+st.caption(f"Put {MIN_AREAS} to {MAX_AREAS} areas of the same kind side by side. Each value "
+           "shows its unit and the area's rank among all areas of that kind in England.")
+
+view = current_view()
+levels = list(MAP_LEVELS)
+level = st.radio("Kind of area", levels, format_func=MAP_LEVELS.get, horizontal=True,
+                 index=levels.index(view.level), key="compare_level")
+areas = load_hierarchy()
+choices = areas[areas["level"] == level].sort_values("area_name")
+names = dict(zip(choices["area_code"], choices["area_name"], strict=True))
+start = [view.area] if view.area in names else []
+codes = st.multiselect(f"Areas ({MIN_AREAS} to {MAX_AREAS})", list(names), default=start,
+                       format_func=lambda c: f"{names[c]} ({c})", key=f"compare_areas_{level}",
+                       placeholder="Type a name or code")
+available = {e.id: e for e in load_available_indicators(level)}
+if not available:
+    st.warning("No indicator has values at this level in the cache; choose another kind "
+               "of area.")
+    st.stop()
+first = view.indicator if view.indicator in available else next(iter(available))
+chosen = st.multiselect("Indicators", list(available), default=[first],
+                        format_func=lambda i: available[i].label,
+                        key=f"compare_indicators_{level}")
+
+problem = check_selection(codes)
+if problem:
+    st.info(problem)
+    st.stop()
+if not chosen:
+    st.info("Choose at least one indicator.")
+    st.stop()
+
+indicators = [available[i] for i in chosen]
+long = compute_comparison(load_joined(level), codes, indicators)
+st.subheader("Side by side")
+st.dataframe(compute_wide(long, {e.id: e.decimals for e in indicators}), hide_index=True,
+             width="stretch", key="compare_wide")
+st.download_button("Download the comparison (CSV)", long.to_csv(index=False).encode("utf-8"),
+                   file_name=f"compare_{level}_{len(codes)}_areas.csv", mime="text/csv",
+                   on_click="ignore", key="compare_csv", icon=":material/download:")
+
+for indicator in indicators:
+    part = long[long["indicator"] == indicator.id].reset_index(drop=True)
+    n = int(part["areas_ranked"].iloc[0])
+    missing = part.loc[part["value"].isna(), "area_name"].dropna().tolist()
+    render_chart_block(
+        build_compare_figure(part, indicator),
+        part[["area_code", "area_name", "value", "unit", "rank", "areas_ranked", "vintage"]],
+        f"compare_{indicator.id}_{level}.csv", f"bar_{indicator.id}",
+        f"{indicator.definition} {rank_note(indicator.polarity, n)} "
+        + (f"No value for: {', '.join(missing)}. " if missing else "")
+        + f"Vintage: {indicator.vintage}. {indicator.attribution}")

@@ -1,0 +1,93 @@
+"""Area profile: one area's key figures for a funding bid, with PDF and HTML export."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from indicators.profile import comparison_table
+from ui.profile_view import (
+    data_ready,
+    district_choices,
+    escape_markdown,
+    load_charts,
+    load_profile,
+    load_report_rows,
+    load_sources,
+    render_export_buttons,
+    similar_display,
+)
+from ui.sidebar import current_view, set_view
+
+st.title("Area profile")
+if not data_ready():
+    st.warning("The joined dataset is not built yet. In the project folder, run "
+               "`python -m data_sources build` (after `python -m data_sources refresh` if no "
+               "public data is cached), then reload this page.")
+    st.stop()
+
+code = current_view().area
+if not code:
+    st.info("Choose an area to see its profile: pick a district below, search for a "
+            "district or neighbourhood in the sidebar, or click one on the Map.")
+    districts = district_choices()
+    st.selectbox("District", list(districts), index=None, format_func=districts.get,
+                 key="profile_pick", placeholder="Choose a district",
+                 on_change=lambda: set_view(area=st.session_state["profile_pick"]))
+    st.stop()
+k = st.selectbox("How many similar areas to compare with", (3, 5, 10), index=1,
+                 key="profile_k")
+profile = load_profile(code, k)
+if profile is None:
+    st.error(f"No district, MSOA or LSOA has the code {code!r} in the joined dataset. "
+             "Choose another area in the sidebar.")
+    st.stop()
+
+where = f", {profile.region_name}" if profile.region_name else ""
+st.header(profile.area_name)
+st.caption(f"{profile.noun.capitalize()} {profile.area_code}{where}")
+render_export_buttons(profile, k)
+
+st.subheader("In brief")
+if profile.sentences:
+    st.markdown("\n".join(f"- {escape_markdown(s)}" for s in profile.sentences))
+else:
+    st.caption("No summary: the key figures of this area are missing in the cache.")
+
+st.subheader("Key indicators")
+st.caption(f"Rank 1 is the highest value among {profile.plural} in England; decile 1 the "
+           "highest 10%. Region and England figures are averages of their areas weighted "
+           "by population (residents: totals). No rank is given when fewer than half of "
+           f"the {profile.plural} have data.")
+st.dataframe(comparison_table(profile), hide_index=True)
+
+for i, chart in enumerate(load_charts(profile, k)):
+    st.subheader(chart.title)
+    st.image(chart.png)
+    with st.expander("Table of this chart"):
+        st.dataframe(chart.data, hide_index=True)
+        st.download_button("Download this chart's data (CSV)", chart.data.to_csv(index=False),
+                           file_name=f"{profile.area_code}_chart{i + 1}.csv",
+                           mime="text/csv", key=f"chart_csv_{i}", on_click="ignore")
+
+st.subheader(f"Similar {profile.plural}")
+st.caption(profile.similar_method)
+if profile.similar.empty:
+    st.info("No similar areas: this area lacks one of the three measures they are matched on.")
+else:
+    st.dataframe(similar_display(profile), hide_index=True)
+
+st.subheader("Tension reports")
+reports = load_report_rows(profile.area_code, profile.level)
+if reports is None:
+    st.caption("Report counts are unavailable (the reports database could not be read).")
+elif reports.empty:
+    st.caption("No approved tension reports for this area.")
+else:
+    st.caption("Approved reports by year of the incident; 1 to 4 are shown as <5 and counts "
+               "that would reveal them as [c].")
+    st.dataframe(reports, hide_index=True)
+
+st.subheader("Sources")
+for s in load_sources(profile):
+    fetched = f"; fetched {s.fetched_at[:10]}" if s.fetched_at else ""
+    st.text(f"{s.title} ({s.vintage}{fetched}). {s.attribution} Licence: {s.licence}.")
