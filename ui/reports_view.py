@@ -46,12 +46,14 @@ def _directory(cache_dir: str, stamp: float) -> AreaDirectory:
     return AreaDirectory.from_cache()
 
 
-def get_directory() -> AreaDirectory | None:
-    """The known 2021 areas from the data cache; None when the lookups are not cached."""
+def require_directory() -> AreaDirectory:
+    """The known 2021 areas from the data cache; stops the page saying what to do if absent."""
     try:
         return _directory(str(get_settings().cache_dir), manifest_stamp())
     except NotCachedError:
-        return None
+        st.error("The list of areas is not cached yet, so reports cannot be checked. In the "
+                 "project folder, run `python -m data_sources refresh`, then reload this page.")
+        st.stop()
 
 
 def postcode_resolver() -> PostcodeResolver:

@@ -23,22 +23,18 @@ from ui.reports_view import (
     CATEGORY_LABELS,
     LEVEL_LABELS,
     audit_table,
-    get_directory,
     get_store,
     postcode_resolver,
     problems_table,
     report_text,
     reports_table,
+    require_directory,
 )
 from ui.session import describe, require_actor
 
 st.title("Moderation")
 actor = require_actor("moderator", "moderate reports")
-directory = get_directory()
-if directory is None:
-    st.error("The list of areas is not cached yet, so reports cannot be checked. In the "
-             "project folder, run `python -m data_sources refresh`, then reload this page.")
-    st.stop()
+directory = require_directory()
 store = get_store()
 st.text(f"Signed in as {describe(actor)}.")
 st.caption("Free text is shown exactly as typed, as plain text.")

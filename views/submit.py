@@ -15,12 +15,12 @@ from reports.validation import MAX_DESCRIPTION, MAX_SOURCE, ReportInput
 from ui.reports_view import (
     CATEGORY_LABELS,
     LEVEL_LABELS,
-    get_directory,
     get_store,
     look_up_area,
     own_reports,
     postcode_resolver,
     reports_table,
+    require_directory,
     term_description,
 )
 from ui.session import describe, require_actor
@@ -31,11 +31,7 @@ FIELDS = ("incident_date", "incident_time", "area", "category", "tension_level",
 st.title("Submit a tension report")
 actor = require_actor("member", "submit tension reports")
 
-directory = get_directory()
-if directory is None:
-    st.error("The list of areas is not cached yet, so reports cannot be checked. In the "
-             "project folder, run `python -m data_sources refresh`, then reload this page.")
-    st.stop()
+directory = require_directory()
 store = get_store()
 st.text(f"Signed in as {describe(actor)}.")
 st.caption("Reports are checked by a moderator before "
@@ -86,6 +82,17 @@ def _new_report() -> None:
             del st.session_state[key]
 
 
+def _term_select(label: str, terms, labels: dict, field: str, placeholder: str) -> None:
+    """A choice of category or tension level, its plain-English meaning, and its errors."""
+    key = f"submit_{field}"
+    st.selectbox(label, [term.id for term in terms], index=None, format_func=labels.get,
+                 key=key, placeholder=placeholder)
+    chosen = term_description(terms, st.session_state.get(key))
+    if chosen:
+        st.caption(chosen)
+    _field_errors(field)
+
+
 def _field_errors(field: str) -> None:
     for message in st.session_state.get("submit_errors", {}).get(field, []):
         st.error(message, icon=":material/error:")
@@ -124,21 +131,9 @@ with st.container(border=True):
             st.text("\n".join(found.lines))
     _field_errors("area")
 
-    st.selectbox("Category", [term.id for term in CATEGORIES], index=None,
-                 format_func=CATEGORY_LABELS.get, key="submit_category",
-                 placeholder="Choose a category")
-    chosen = term_description(CATEGORIES, st.session_state.get("submit_category"))
-    if chosen:
-        st.caption(chosen)
-    _field_errors("category")
-
-    st.selectbox("Tension level", [term.id for term in TENSION_LEVELS], index=None,
-                 format_func=LEVEL_LABELS.get, key="submit_tension_level",
-                 placeholder="Choose a level")
-    chosen = term_description(TENSION_LEVELS, st.session_state.get("submit_tension_level"))
-    if chosen:
-        st.caption(chosen)
-    _field_errors("tension_level")
+    _term_select("Category", CATEGORIES, CATEGORY_LABELS, "category", "Choose a category")
+    _term_select("Tension level", TENSION_LEVELS, LEVEL_LABELS, "tension_level",
+                 "Choose a level")
     with st.expander("What the categories and levels mean"):
         st.dataframe(
             [{"Category": t.label, "Meaning": t.description} for t in CATEGORIES]
