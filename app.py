@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.first_run import render_first_run_note
 from ui.navigation import build_navigation
 from ui.session import current_actor, render_session_sidebar
 from ui.sidebar import render_sidebar
@@ -24,4 +25,5 @@ render_session_sidebar()
 spec = specs.get(page.title)
 if spec is None or spec.sidebar:
     render_sidebar()
+render_first_run_note()
 page.run()

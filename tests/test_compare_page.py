@@ -40,10 +40,6 @@ def test_comparison_ranks_in_england(tmp_path):
     assert wide.loc[0, "Cc (C)"] == "no value"
 
 
-def test_empty_cache_says_what_to_do(monkeypatch, tmp_path):
-    app = run_page(monkeypatch, tmp_path / "empty")
-    assert "python -m data_sources refresh" in app.warning[0].value
-
 
 def test_prefilled_area_asks_for_one_more(monkeypatch, tmp_path):
     build_small_cache(tmp_path)

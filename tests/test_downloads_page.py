@@ -82,17 +82,12 @@ def texts(app: AppTest) -> str:
     return "\n".join(e.value for e in [*app.markdown, *app.caption, *app.info, *app.warning])
 
 
-def test_not_built_says_to_run_build(monkeypatch, tmp_path):
+def test_not_built_offers_the_build(monkeypatch, tmp_path):
     build_small_cache(tmp_path, joined=False)
     app = run_page(monkeypatch, tmp_path)
-    assert "python -m data_sources build" in app.warning[0].value
+    assert "python -m data_sources build" in app.markdown[0].value
+    assert app.button(key="first_run_build").label == "Build the joined dataset now"
     assert not app.get("download_button")
-
-
-def test_empty_cache_says_what_to_do(monkeypatch, tmp_path):
-    app = run_page(monkeypatch, tmp_path / "empty")
-    assert "python -m data_sources build" in app.warning[0].value
-    assert "python -m data_sources refresh" in app.warning[0].value
 
 
 def test_offers_every_level_and_format_with_licence(monkeypatch, tmp_path):

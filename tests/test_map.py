@@ -98,14 +98,6 @@ def table(app: AppTest) -> pd.DataFrame:
     return app.dataframe[0].value
 
 
-def test_empty_cache_says_what_to_do(monkeypatch, tmp_path):
-    monkeypatch.setenv("GRA_CACHE_DIR", str(tmp_path / "empty"))
-    app = start()
-    assert app.title[0].value == "Map"
-    assert "python -m data_sources refresh" in app.warning[0].value
-    assert not app.dataframe
-    assert "once data is cached" in app.sidebar.caption[0].value
-
 
 def test_districts_of_england_by_default_with_ranks_and_sources(cached):
     app = start()

@@ -30,12 +30,6 @@ def run(monkeypatch, root, area: str | None = None) -> AppTest:
     return app
 
 
-def test_empty_cache_says_what_to_do(tmp_path, monkeypatch):
-    build_cache(tmp_path, joined=False)
-    app = run(monkeypatch, tmp_path)
-    assert "not built yet" in app.warning[0].value
-
-
 def test_prompt_then_pick_a_district(tmp_path, monkeypatch):
     build_cache(tmp_path)
     app = run(monkeypatch, tmp_path)

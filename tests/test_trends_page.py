@@ -75,10 +75,6 @@ def build_cache_with_months(root):
     return cache
 
 
-def test_empty_cache_says_what_to_do(monkeypatch, tmp_path):
-    app = run_page(monkeypatch, tmp_path / "empty")
-    assert "python -m data_sources refresh" in app.warning[0].value
-
 
 def test_england_by_default_and_no_report_store(monkeypatch, tmp_path):
     build_small_cache(tmp_path)

@@ -14,6 +14,7 @@ import streamlit as st
 
 from data_sources.cache import Provenance, open_cache
 from data_sources.errors import NotCachedError
+from data_sources.postcodes import PostcodeArea, lookup_postcode
 from data_sources.registry import DATASETS
 from data_sources.status import StatusRow, cache_status
 from geo.boundaries import LSOA_LOOKUP, layer_geojson, select_district
@@ -137,3 +138,12 @@ def load_web_map(name: str, lad_code: str | None = None) -> WebMap:
 def load_provenance(dataset: str) -> Provenance | None:
     """The manifest entry of ``dataset`` (None when it was never cached)."""
     return open_cache().provenance(dataset)
+
+
+@st.cache_data(ttl=86400, show_spinner=False, max_entries=1000)
+def look_up_postcode(postcode: str) -> PostcodeArea | None:
+    """The areas postcodes.io gives for ``postcode`` (kept a day; a failure is not kept).
+
+    Raises what :func:`data_sources.postcodes.lookup_postcode` raises.
+    """
+    return lookup_postcode(postcode)

@@ -12,9 +12,11 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
+from data_sources.errors import DataSourceError, OfflineError
+from data_sources.postcodes import normalise_postcode
 from geo.hierarchy import search_areas
 from settings import get_settings
-from ui.cached import data_ready, load_available_indicators, load_hierarchy
+from ui.cached import data_ready, load_available_indicators, load_hierarchy, look_up_postcode
 from ui.map_view import MAP_LEVELS
 
 VIEW = "view"
@@ -70,6 +72,31 @@ def set_view(**changes: str | None) -> None:
     st.session_state[VIEW] = _valid(replace(current_view(), **changes))
 
 
+def postcode_matches(areas: pd.DataFrame, postcode: str) -> tuple[list[str], str]:
+    """The cached areas (small area, neighbourhood, district) a postcode lies in, and a note.
+
+    The note says why there are none: unknown postcode, outside England, offline, or
+    postcodes.io unreachable. postcodes.io may give an LSOA of another census; only codes
+    known to the cached hierarchy are offered.
+    """
+    try:
+        found = look_up_postcode(postcode)
+    except OfflineError:
+        return [], "Postcode search needs postcodes.io, and this app runs offline."
+    except DataSourceError as problem:
+        return [], f"postcodes.io could not be asked ({problem}). Search by name instead."
+    if found is None:
+        return [], f"postcodes.io does not know the postcode {postcode}."
+    if not found.in_england:
+        return [], (f"{found.postcode} is in {found.country or 'another country'}; the "
+                    "atlas covers England only.")
+    known = set(areas["area_code"])
+    codes = [c for c in (found.lsoa_code, found.msoa_code, found.lad_code) if c in known]
+    if not codes:
+        return [], f"None of the areas of {found.postcode} is in the cached data."
+    return codes, f"{found.postcode} (postcodes.io) is in:"
+
+
 def _picked() -> None:
     code = st.session_state.get("sb_pick")
     if code:
@@ -91,17 +118,26 @@ def render_sidebar() -> View:
     bar = st.sidebar
     bar.header("Area")
     text = bar.text_input("Find an area", key="sb_search",
-                          placeholder="District or neighbourhood name or code",
-                          help="Type part of a name (e.g. 'Leic') or a code (E06000016).")
-    if text.strip():
+                          placeholder="Name, code or postcode",
+                          help="Type part of a name (e.g. 'Leic'), a code (E06000016) or a "
+                               "postcode (LE1 6RP; looked up on postcodes.io).")
+    postcode = normalise_postcode(text)
+    if postcode:
+        codes, note = postcode_matches(areas, postcode)
+    elif text.strip():
         found = search_areas(areas, text, levels=tuple(MAP_LEVELS), limit=25)
-        if found.empty:
-            bar.caption("No district or neighbourhood matches that.")
-        else:
-            labels = {c: area_label(areas, c) for c in found["area_code"]}
-            bar.selectbox("Matching areas", list(labels), index=None, key="sb_pick",
-                          format_func=labels.get, on_change=_picked,
-                          placeholder=f"{len(labels)} match(es): choose one")
+        codes, note = list(found["area_code"]), "No district or neighbourhood matches that."
+    else:
+        codes, note = [], ""
+    if codes:
+        if postcode:
+            bar.caption(note)
+        labels = {c: area_label(areas, c) for c in codes}
+        bar.selectbox("Matching areas", list(labels), index=None, key="sb_pick",
+                      format_func=labels.get, on_change=_picked,
+                      placeholder=f"{len(labels)} match(es): choose one")
+    elif note:
+        bar.caption(note)
     if view.area:
         bar.caption(f"Selected: {area_label(areas, view.area)}")
         bar.button("Show all of England", key="sb_all_england", on_click=set_view,

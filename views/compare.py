@@ -13,15 +13,14 @@ from ui.compare_view import (
     compute_comparison,
     compute_wide,
 )
+from ui.first_run import render_first_run
 from ui.map_view import MAP_LEVELS, rank_note
 from ui.sidebar import current_view
 from ui.trends_view import render_chart_block
 
-st.title("Compare areas")
 if not data_ready():
-    st.warning("No public data is cached yet, so there is nothing to compare. In the project "
-               "folder run `python -m data_sources refresh`, then reload this page.")
-    st.stop()
+    render_first_run("Compare areas")
+st.title("Compare areas")
 st.caption(f"Put {MIN_AREAS} to {MAX_AREAS} areas of the same kind side by side. Each value "
            "shows its unit and the area's rank among all areas of that kind in England.")
 

@@ -18,9 +18,13 @@ from ui.downloads import (
     load_regions_and_districts,
     render_download_button,
 )
+from ui.first_run import render_first_run
 
 WHERE = {"england": "All of England", "region": "One region", "lad": "One district"}
 
+joined = load_joined_index()
+if joined is None:
+    render_first_run("Downloads")
 st.title("Downloads")
 st.caption(
     "The joined dataset behind every map and profile, for your own analysis: one row per "
@@ -28,14 +32,6 @@ st.caption(
     "and a provenance file saying where every number comes from."
 )
 
-joined = load_joined_index()
-if joined is None:
-    st.warning(
-        "The joined dataset is not built yet, so there is nothing to download. In the "
-        "project folder, run `python -m data_sources build` (after "
-        "`python -m data_sources refresh` if no public data is cached), then reload this page."
-    )
-    st.stop()
 index, columns = joined
 
 query_level = st.query_params.get("level")

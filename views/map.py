@@ -11,7 +11,6 @@ import streamlit as st
 
 from data_sources.errors import NotCachedError
 from indicators.catalogue import Indicator, get_indicator
-from settings import get_settings
 from ui.cached import (
     data_ready,
     load_hierarchy,
@@ -20,6 +19,7 @@ from ui.cached import (
     load_provenance,
     load_web_map,
 )
+from ui.first_run import render_first_run
 from ui.map_view import (
     NO_VALUE,
     SCHEMES,
@@ -34,16 +34,6 @@ from ui.map_view import (
 from ui.sidebar import area_label, current_view, set_view
 
 PLACES = {"lad": "Districts", "msoa": "Neighbourhoods (MSOAs)", "lsoa": "Small areas (LSOAs)"}
-
-
-def render_empty() -> None:
-    st.title("Map")
-    st.warning(
-        "No public data is cached yet, so there is no map to draw. On a machine with "
-        "internet, run `python -m data_sources refresh` in the project folder (it fetches "
-        "the data, builds the joined dataset and the map boundaries), then reload this page."
-        + (" This app runs offline (GRA_OFFLINE=1), so it cannot fetch anything itself."
-           if get_settings().offline else ""))
 
 
 def render_about(indicator: Indicator, n: int) -> None:
@@ -61,8 +51,7 @@ def render_about(indicator: Indicator, n: int) -> None:
 
 
 if not data_ready():
-    render_empty()
-    st.stop()
+    render_first_run("Map")
 view = current_view()
 if view.indicator is None:
     st.title("Map")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from indicators.profile import comparison_table
+from ui.first_run import render_first_run
 from ui.profile_view import (
     data_ready,
     district_choices,
@@ -18,12 +19,9 @@ from ui.profile_view import (
 )
 from ui.sidebar import current_view, set_view
 
-st.title("Area profile")
 if not data_ready():
-    st.warning("The joined dataset is not built yet. In the project folder, run "
-               "`python -m data_sources build` (after `python -m data_sources refresh` if no "
-               "public data is cached), then reload this page.")
-    st.stop()
+    render_first_run("Area profile")
+st.title("Area profile")
 
 code = current_view().area
 if not code:

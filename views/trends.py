@@ -12,6 +12,7 @@ import streamlit as st
 
 from indicators.catalogue import POLICE, REPORTS_ATTRIBUTION, get_indicator
 from ui.cached import data_ready, load_hierarchy, load_joined
+from ui.first_run import render_first_run
 from ui.sidebar import area_label, current_view
 from ui.trends_view import (
     BREAKDOWNS,
@@ -28,11 +29,9 @@ from ui.trends_view import (
     report_store_status,
 )
 
-st.title("Trends")
 if not data_ready():
-    st.warning("No public data is cached yet, so there are no trends to show. In the project "
-               "folder run `python -m data_sources refresh`, then reload this page.")
-    st.stop()
+    render_first_run("Trends")
+st.title("Trends")
 
 view = current_view()
 areas = load_hierarchy()
