@@ -202,6 +202,10 @@ def test_build_figure_one_trace_grey_no_value_and_outline():
     assert list(outline.locations) == ["C"] and outline.showscale is False
     lone = build_figure(frame, geojson, indicator, classes, hover, (0, 52, 3, 53), "Z")
     assert len(lone.data) == 1
+    suppressed = build_figure(frame, geojson, indicator, classes, hover, (0, 52, 3, 53),
+                              no_value_label="Suppressed (<5 or [c])", basemap=True)
+    assert suppressed.layout.coloraxis.colorbar.ticktext[0] == "Suppressed (<5 or [c])"
+    assert suppressed.layout.map.style == "carto-positron"
 
 
 def test_map_view_fits_the_bounds():

@@ -36,6 +36,8 @@ MAP_LEVELS = {"lad": "Districts (LAD)", "msoa": "Neighbourhoods (MSOA)",
 # deterministic, and fast without numba even for the 33,755 LSOAs.
 JENKS_SAMPLE = 2000
 REASON_CHARS = 240
+BASEMAP = "carto-positron"
+BASEMAP_ATTRIBUTION = "Basemap © OpenStreetMap contributors © CARTO"
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,8 @@ def map_view(bounds: tuple[float, float, float, float], width: int = 600,
 
 def build_figure(frame: pd.DataFrame, geojson: dict, indicator: Indicator, classes: Classes,
                  hover: pd.DataFrame, bounds: tuple[float, float, float, float],
-                 selected: str | None = None) -> go.Figure:
+                 selected: str | None = None, no_value_label: str = NO_VALUE,
+                 basemap: bool = False) -> go.Figure:
     """The classed choropleth (no basemap, so it draws offline).
 
     Parameters
@@ -261,12 +264,17 @@ def build_figure(frame: pd.DataFrame, geojson: dict, indicator: Indicator, class
         Columns name, value, rank, vintage (text) per row.
     selected
         Area code to outline, if it is on this map.
+    no_value_label
+        Legend text of the grey class (areas with no value, or suppressed counts).
+    basemap
+        Draw OpenStreetMap-based CARTO tiles under the areas (needs internet); without
+        it the map is drawn on white and needs nothing from the network.
     """
     colours = palette(indicator.polarity, classes.k)
     labels = list(classes.labels)
     z = classes.index.to_numpy()
     if (z < 0).any():
-        colours, labels, z = [NO_VALUE_COLOUR, *colours], [NO_VALUE, *labels], z + 1
+        colours, labels, z = [NO_VALUE_COLOUR, *colours], [no_value_label, *labels], z + 1
     n = max(len(colours), 1)
     scale = []
     for i, colour in enumerate(colours or [NO_VALUE_COLOUR]):
@@ -277,8 +285,8 @@ def build_figure(frame: pd.DataFrame, geojson: dict, indicator: Indicator, class
     fig = px.choropleth_map(
         data, geojson=geojson, locations="area_code", color="z",
         color_continuous_scale=scale, range_color=(-0.5, n - 0.5),
-        custom_data=list(hover.columns), map_style="white-bg", center=centre, zoom=zoom,
-        opacity=0.9,
+        custom_data=list(hover.columns), map_style=BASEMAP if basemap else "white-bg",
+        center=centre, zoom=zoom, opacity=0.75 if basemap else 0.9,
     )
     fig.update_traces(
         # Borders would hide the colours of thousands of small areas at national scale.
