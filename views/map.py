@@ -66,7 +66,7 @@ def render_about(indicator: Indicator, n: int | None) -> None:
     st.subheader(indicator.label)
     st.write(indicator.definition)
     st.markdown(f"**Unit:** {indicator.unit}  \n**Vintage:** {indicator.vintage}")
-    if n is not None:
+    if n:
         st.caption(rank_note(indicator.polarity, n) + " Classes include their upper bound; "
                    "the darker end of the scale is the worse end.")
     for dataset in indicator.source:

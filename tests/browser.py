@@ -1,0 +1,188 @@
+"""Driving the real app in headless Chromium (Debian's chromium and chromium-driver).
+
+:func:`start_app` runs ``streamlit run app.py`` on a free loopback port; :func:`chrome`
+opens a headless browser that saves downloads to a folder; the ``wait_*`` and ``pick_*``
+helpers know the few pieces of Streamlit's page the tests touch. Screenshots go under
+``test-artifacts/`` (ignored by git) so a person can look at them after a run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from settings import PROJECT_ROOT
+from tests.mirror import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--no-first-run", "--disable-dev-shm-usage", "--window-size=1400,1000")
+
+
+def browser_missing() -> str | None:
+    """Why a real-browser test cannot run here, or None when it can."""
+    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+        if not path.is_file():
+            return f"{path} is missing (Debian package {package}; .ci/run installs it)"
+    return None
+
+
+@contextmanager
+def start_app(env: dict[str, str], *, timeout: float = 90) -> Iterator[str]:
+    """``streamlit run app.py`` on a free loopback port with ``env``; yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true",
+               "--browser.gatherUsageStats", "false"]
+    log = ARTIFACTS / f"streamlit-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if requests.get(f"{url}/_stcore/health", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {log}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def chrome(downloads: Path) -> Iterator[WebDriver]:
+    """A headless Chromium that saves downloads into ``downloads``."""
+    downloads.mkdir(parents=True, exist_ok=True)
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {
+        "download.default_directory": str(downloads), "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                           {"behavior": "allow", "downloadPath": str(downloads)})
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def shot(driver: WebDriver, name: str) -> Path:
+    """Save a screenshot as ``test-artifacts/browser/<name>.png``."""
+    path = ARTIFACTS / "browser" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(path))
+    return path
+
+
+def wait_idle(driver: WebDriver, timeout: float = 60) -> None:
+    """Wait until Streamlit has finished running the script (as Streamlit's own e2e tests)."""
+    time.sleep(0.3)
+    WebDriverWait(driver, timeout).until(lambda d: d.find_elements(
+        By.CSS_SELECTOR, '[data-testid="stApp"][data-test-script-state="notRunning"]'))
+    time.sleep(0.2)
+
+
+def wait_map(driver: WebDriver, timeout: float = 60) -> WebElement:
+    """Wait for the Plotly map to be drawn (its MapLibre canvas has a size)."""
+    def drawn(d: WebDriver) -> WebElement | bool:
+        for canvas in d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot canvas"):
+            try:
+                if canvas.size["width"] > 100 and canvas.size["height"] > 100:
+                    return canvas
+            except StaleElementReferenceException:
+                continue
+        return False
+    return WebDriverWait(driver, timeout).until(drawn)
+
+
+def wait_text(driver: WebDriver, text: str, timeout: float = 60) -> None:
+    """Wait until ``text`` is visible somewhere on the page."""
+    try:
+        WebDriverWait(driver, timeout).until(lambda d: text in d.find_element(
+            By.TAG_NAME, "body").text)
+    except TimeoutException as error:
+        raise AssertionError(f"{text!r} never appeared on the page") from error
+
+
+def widget(driver: WebDriver, testid: str, label: str) -> WebElement:
+    """The Streamlit widget of kind ``testid`` (e.g. stSelectbox) whose label is ``label``."""
+    for element in driver.find_elements(By.CSS_SELECTOR, f'[data-testid="{testid}"]'):
+        if element.text.splitlines()[:1] == [label]:
+            return element
+    raise AssertionError(f"no {testid} labelled {label!r}")
+
+
+def pick_option(driver: WebDriver, label: str, option: str) -> None:
+    """Choose ``option`` (its visible text) in the selectbox labelled ``label``, by keyboard."""
+    box = widget(driver, "stSelectbox", label).find_element(By.CSS_SELECTOR, "input")
+    box.click()
+    box.send_keys(option)
+    WebDriverWait(driver, 10).until(lambda d: any(
+        option in o.text for o in d.find_elements(By.CSS_SELECTOR, '[role="option"]')))
+    box.send_keys(Keys.ENTER)
+    wait_idle(driver)
+
+
+def click_button(driver: WebDriver, text: str) -> None:
+    """Click the first button whose visible text is ``text``."""
+    for button in driver.find_elements(By.TAG_NAME, "button"):
+        if button.text.strip().endswith(text):
+            button.click()
+            return
+    raise AssertionError(f"no button {text!r}")
+
+
+def wait_download(folder: Path, suffix: str, timeout: float = 60) -> Path:
+    """The first complete file ending in ``suffix`` that appears in ``folder``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [p for p in folder.glob(f"*{suffix}") if p.stat().st_size > 0]
+        if done and not list(folder.glob("*.crdownload")):
+            return done[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {suffix} file was downloaded into {folder}")
+
+
+def app_environment(cache_dir: Path, database: Path) -> dict[str, str]:
+    """The server's environment: this cache, this report database, nothing from the shell."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRA_")}
+    env.update(GRA_CACHE_DIR=str(cache_dir), GRA_DATABASE_URL=f"sqlite:///{database}",
+               GRA_OFFLINE="1")
+    return env
+
+
+def clean_artifacts() -> None:
+    """Remove the screenshots of an earlier run."""
+    shutil.rmtree(ARTIFACTS / "browser", ignore_errors=True)

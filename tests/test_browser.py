@@ -1,0 +1,110 @@
+"""The real app in headless Chromium: map, area, indicator, profile, PDF download, dark theme.
+
+Starts ``streamlit run app.py`` on a cache that ``python -m data_sources refresh`` fetched
+from the loopback publisher mirror, and drives it as a person would. Screenshots are
+saved under ``test-artifacts/browser/``. Skips, saying why, without Chromium.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from settings import PROJECT_ROOT
+from tests.browser import (
+    app_environment,
+    browser_missing,
+    chrome,
+    click_button,
+    pick_option,
+    shot,
+    start_app,
+    wait_download,
+    wait_idle,
+    wait_map,
+    wait_text,
+    widget,
+)
+from tests.conftest import HOSTS
+
+pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
+CITY = "City of London (district, E09000001)"
+
+
+@pytest.fixture(scope="module")
+def cache_dir(mirror, tmp_path_factory):
+    """A cache fetched for real from the loopback mirror by the refresh command."""
+    mirror.reset()
+    root = tmp_path_factory.mktemp("browser-cache")
+    env = app_environment(root, root / "reports.db")
+    env.pop("GRA_OFFLINE")
+    env.update({variable: mirror.url(host) for variable, host in HOSTS.items()})
+    env.update(GRA_STRICT_ROW_COUNTS="0", GRA_HTTP_RETRIES="1", GRA_HTTP_BACKOFF="0.01")
+    subprocess.run([sys.executable, "-m", "data_sources", "refresh"], cwd=PROJECT_ROOT,
+                   env=env, capture_output=True, timeout=300)
+    assert (root / "manifest.json").is_file()
+    return root
+
+
+@pytest.mark.timeout(300)
+def test_map_area_indicator_profile_and_pdf_download(cache_dir, tmp_path):
+    with start_app(app_environment(cache_dir, tmp_path / "reports.db")) as url, \
+            chrome(tmp_path / "downloads") as driver:
+        driver.get(url)
+        wait_map(driver)
+        wait_idle(driver)
+        wait_text(driver, "Districts of England")
+        shot(driver, "01-map-districts-of-england")
+
+        search = widget(driver, "stTextInput", "Find an area").find_element(
+            By.TAG_NAME, "input")
+        search.send_keys("City of London", Keys.ENTER)
+        wait_idle(driver)
+        pick_option(driver, "Matching areas", CITY)
+        wait_text(driver, "Small areas (LSOAs) of City of London")
+        wait_map(driver)
+        assert "area=E09000001" in driver.current_url
+        shot(driver, "02-area-selected")
+
+        pick_option(driver, "Indicator", "Income deprivation (IoD 2025): score")
+        wait_text(driver, "Showing Income deprivation (IoD 2025): score")
+        wait_map(driver)
+        assert "indicator=income_score" in driver.current_url
+        shot(driver, "03-indicator-switched")
+
+        driver.find_element(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a[href$="profile"]'
+                            ).click()
+        wait_idle(driver)
+        wait_text(driver, "Download PDF")
+        heading = driver.find_element(By.CSS_SELECTOR, "[data-testid=stMain] h2")
+        assert "City of London" in heading.text
+        shot(driver, "04-area-profile")
+
+        click_button(driver, "Download PDF")
+        pdf = wait_download(tmp_path / "downloads", ".pdf")
+        assert pdf.read_bytes().startswith(b"%PDF")
+        shot(driver, "05-profile-pdf-downloaded")
+
+
+@pytest.mark.timeout(300)
+def test_dark_theme_map_and_profile(cache_dir, tmp_path, monkeypatch):
+    env = app_environment(cache_dir, tmp_path / "reports.db")
+    env["STREAMLIT_THEME_BASE"] = "dark"
+    with start_app(env) as url, chrome(tmp_path / "downloads") as driver:
+        driver.get(f"{url}/?area=E09000001&level=lsoa&indicator=imd_score")
+        wait_map(driver)
+        wait_idle(driver)
+        background = driver.execute_script(
+            "return getComputedStyle(document.querySelector('[data-testid=\"stApp\"]'))"
+            ".backgroundColor")
+        red, green, blue = (int(v) for v in background[4:-1].split(","))
+        assert max(red, green, blue) < 60, background  # a dark page
+        shot(driver, "06-dark-map")
+        driver.get(f"{url}/profile?area=E09000001")
+        wait_idle(driver)
+        wait_text(driver, "Download PDF")
+        shot(driver, "07-dark-profile")
