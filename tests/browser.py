@@ -21,6 +21,7 @@ import requests
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -125,6 +126,31 @@ def wait_map(driver: WebDriver, timeout: float = 60) -> WebElement:
                 continue
         return False
     return WebDriverWait(driver, timeout).until(drawn)
+
+
+_AREA_ON_SCREEN = """
+const gd = document.querySelector('.js-plotly-plot');
+const map = gd._fullLayout.map._subplot.map;
+const feature = gd.data[0].geojson.features.find(f => f.id === arguments[0]);
+if (!feature) { return null; }
+let ring = feature.geometry.coordinates[0];
+if (feature.geometry.type === 'MultiPolygon') { ring = ring[0]; }
+let lon = 0, lat = 0;
+ring.forEach(c => { lon += c[0]; lat += c[1]; });
+const point = map.project([lon / ring.length, lat / ring.length]);
+const box = map.getCanvas().getBoundingClientRect();
+return [Math.round(box.left + point.x), Math.round(box.top + point.y)];
+"""
+
+
+def click_area(driver: WebDriver, code: str) -> None:
+    """Click the middle of area ``code`` on the Plotly map, as a person would."""
+    where = driver.execute_script(_AREA_ON_SCREEN, code)
+    if where is None:
+        raise AssertionError(f"{code} is not on the map")
+    actions = ActionBuilder(driver)
+    actions.pointer_action.move_to_location(*where).click()
+    actions.perform()
 
 
 def wait_text(driver: WebDriver, text: str, timeout: float = 60) -> None:

@@ -19,6 +19,8 @@ from tests.browser import (
     app_environment,
     browser_missing,
     chrome,
+    clean_artifacts,
+    click_area,
     click_button,
     pick_option,
     shot,
@@ -27,18 +29,17 @@ from tests.browser import (
     wait_idle,
     wait_map,
     wait_text,
-    widget,
 )
 from tests.conftest import HOSTS
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
-CITY = "City of London (district, E09000001)"
 
 
 @pytest.fixture(scope="module")
 def cache_dir(mirror, tmp_path_factory):
     """A cache fetched for real from the loopback mirror by the refresh command."""
     mirror.reset()
+    clean_artifacts()
     root = tmp_path_factory.mktemp("browser-cache")
     env = app_environment(root, root / "reports.db")
     env.pop("GRA_OFFLINE")
@@ -60,15 +61,12 @@ def test_map_area_indicator_profile_and_pdf_download(cache_dir, tmp_path):
         wait_text(driver, "Districts of England")
         shot(driver, "01-map-districts-of-england")
 
-        search = widget(driver, "stTextInput", "Find an area").find_element(
-            By.TAG_NAME, "input")
-        search.send_keys("City of London", Keys.ENTER)
+        click_area(driver, "E09000001")
         wait_idle(driver)
-        pick_option(driver, "Matching areas", CITY)
         wait_text(driver, "Small areas (LSOAs) of City of London")
         wait_map(driver)
-        assert "area=E09000001" in driver.current_url
-        shot(driver, "02-area-selected")
+        assert "area=E09000001" in driver.current_url and "level=lsoa" in driver.current_url
+        shot(driver, "02-district-clicked-drills-down")
 
         pick_option(driver, "Indicator", "Income deprivation (IoD 2025): score")
         wait_text(driver, "Showing Income deprivation (IoD 2025): score")
@@ -88,6 +86,34 @@ def test_map_area_indicator_profile_and_pdf_download(cache_dir, tmp_path):
         pdf = wait_download(tmp_path / "downloads", ".pdf")
         assert pdf.read_bytes().startswith(b"%PDF")
         shot(driver, "05-profile-pdf-downloaded")
+
+
+@pytest.mark.timeout(300)
+def test_keyboard_only_search_and_pick(cache_dir, tmp_path):
+    with start_app(app_environment(cache_dir, tmp_path / "reports.db")) as url, \
+            chrome(tmp_path / "downloads") as driver:
+        driver.get(url)
+        wait_map(driver)
+        wait_idle(driver)
+        body = driver.find_element(By.TAG_NAME, "body")
+        for _ in range(80):
+            focused = driver.switch_to.active_element
+            if focused.get_attribute("aria-label") == "Find an area":
+                break
+            body.send_keys(Keys.TAB) if focused.tag_name == "body" else focused.send_keys(
+                Keys.TAB)
+        else:
+            raise AssertionError("Tab never reached the area search")
+        focused.send_keys("City of London", Keys.ENTER)
+        wait_idle(driver)
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        picker = driver.switch_to.active_element
+        assert picker.get_attribute("role") == "combobox"
+        picker.send_keys(Keys.ARROW_DOWN)
+        picker.send_keys(Keys.ENTER)
+        wait_idle(driver)
+        wait_text(driver, "Small areas (LSOAs) of City of London")
+        shot(driver, "08-keyboard-only-search")
 
 
 @pytest.mark.timeout(300)
