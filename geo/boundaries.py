@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -63,7 +64,7 @@ class WebLayer:
         What the layer is, for people.
     scope
         ``national`` (sent whole) or ``district`` (queried per LAD with
-        :func:`select_district`).
+        :func:`select_districts`).
     """
 
     name: str
@@ -305,19 +306,20 @@ def vertex_count(gdf: gpd.GeoDataFrame) -> int:
     return int(shapely.get_num_coordinates(np.asarray(gdf.geometry.values)).sum())
 
 
-def select_district(layer: gpd.GeoDataFrame, lad_code: str) -> gpd.GeoDataFrame:
-    """The areas of one local authority district, from a layer with a ``lad_code`` column.
+def select_districts(layer: gpd.GeoDataFrame, lad_codes: Collection[str]) -> gpd.GeoDataFrame:
+    """The areas of some local authority districts: small areas lying in them (by the
+    layer's ``lad_code`` column) or, in a layer of districts, the districts themselves.
 
     Raises
     ------
     ValueError
-        When the layer has no ``lad_code`` column or no area in ``lad_code``.
+        When no area of the layer lies in ``lad_codes``.
     """
-    if "lad_code" not in layer.columns:
-        raise ValueError("layer has no lad_code column; use web_lsoa_detail")
-    chosen = layer[layer["lad_code"] == lad_code]
+    column = "lad_code" if "lad_code" in layer.columns else "area_code"
+    chosen = layer[layer[column].isin(list(lad_codes))]
     if chosen.empty:
-        raise ValueError(f"no area of the layer lies in district {lad_code!r}")
+        named = ", ".join(sorted(lad_codes))
+        raise ValueError(f"no area of the layer lies in district(s) {named}")
     return chosen
 
 

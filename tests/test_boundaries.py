@@ -23,7 +23,7 @@ from geo.boundaries import (
     geojson_bytes,
     layer_geojson,
     prepare_web_layers,
-    select_district,
+    select_districts,
     simplify_layer,
     vertex_count,
 )
@@ -272,13 +272,15 @@ def test_lsoa_layers_carry_their_district_for_district_maps(cache):
     prepare_web_layers(cache)
     detail = cache.load_table("web_lsoa_detail")
     assert detail["lad_code"].tolist() == ["E06000016"] * 4 + ["E06000017"] * 5
-    assert select_district(detail, "E06000016")["area_code"].tolist() == [
+    assert select_districts(detail, ["E06000016"])["area_code"].tolist() == [
         "E01000001", "E01000002", "E01000003", "E01000004"]
-    assert "lad_code" not in cache.load_table("web_lad").columns
-    with pytest.raises(ValueError, match="no area of the layer lies in district 'E09000001'"):
-        select_district(detail, "E09000001")
-    with pytest.raises(ValueError, match="no lad_code column"):
-        select_district(cache.load_table("web_lad"), "E06000016")
+    assert len(select_districts(detail, ("E06000016", "E06000017"))) == 9
+    with pytest.raises(ValueError, match="no area of the layer lies in district"):
+        select_districts(detail, ["E09000001"])
+    lads = cache.load_table("web_lad")
+    assert "lad_code" not in lads.columns
+    first = lads["area_code"].iloc[0]
+    assert select_districts(lads, [first])["area_code"].tolist() == [first]
 
 
 def test_a_source_not_cached_is_reported_and_the_rest_still_built(tmp_path):

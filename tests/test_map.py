@@ -199,3 +199,17 @@ def test_clicking_a_district_on_the_map_drills_down(cached):
     assert app.title[0].value == "Small areas (LSOAs) of Middlesbrough"
     assert app.query_params["area"] == "E01000006"
     assert "(small area (LSOA), E01000006)" in app.sidebar.caption[0].value
+
+
+def test_region_narrows_the_england_map_and_is_kept_in_the_url(cached):
+    app = start()
+    app.sidebar.selectbox(key="sb_region").select("E12000001").run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Districts of North East"
+    assert app.query_params["region"] == "E12000001"
+    assert set(table(app)["Code"]) == set(LADS)
+    shared = start(region="E12000001", level="lsoa")
+    assert shared.title[0].value == "Small areas (LSOAs) of North East"
+    assert len(table(shared)) == len(LSOAS)
+    unknown = start(region="E12999999")
+    assert unknown.title[0].value == "Districts of England"

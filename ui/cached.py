@@ -17,7 +17,7 @@ from data_sources.errors import NotCachedError
 from data_sources.postcodes import PostcodeArea, lookup_postcode
 from data_sources.registry import DATASETS
 from data_sources.status import StatusRow, cache_status
-from geo.boundaries import LSOA_LOOKUP, layer_geojson, select_district
+from geo.boundaries import LSOA_LOOKUP, layer_geojson, select_districts
 from geo.hierarchy import build_hierarchy
 from indicators.catalogue import Indicator, get_indicator, indicators_for
 from indicators.joined import AREA_TABLE, reasons_by_column
@@ -116,23 +116,24 @@ def load_available_indicators(level: str) -> list[Indicator]:
 # GeoJSON of a whole layer is large; st.cache_resource hands out the one read-only copy
 # instead of unpickling megabytes on every rerun as st.cache_data would.
 @st.cache_resource(ttl=3600, show_spinner=False, max_entries=8)
-def _layer(cache_dir: str, stamp: float, name: str, lad_code: str | None) -> WebMap:
+def _layer(cache_dir: str, stamp: float, name: str,
+           lad_codes: tuple[str, ...] | None) -> WebMap:
     layer = open_cache().load_table(f"web_{name}")
-    if lad_code:
-        layer = select_district(layer, lad_code)
+    if lad_codes:
+        layer = select_districts(layer, lad_codes)
     return WebMap(layer_geojson(layer), tuple(float(b) for b in layer.total_bounds),
                   frozenset(layer["area_code"]))
 
 
-def load_web_map(name: str, lad_code: str | None = None) -> WebMap:
-    """GeoJSON, bounds and codes of web layer ``web_<name>``, or one district of it.
+def load_web_map(name: str, lad_codes: tuple[str, ...] | None = None) -> WebMap:
+    """GeoJSON, bounds and codes of web layer ``web_<name>``, or of some districts of it.
 
     Raises
     ------
     NotCachedError
         When the layer is not cached; ValueError when the district has no area in it.
     """
-    return _layer(str(get_settings().cache_dir), manifest_stamp(), name, lad_code)
+    return _layer(str(get_settings().cache_dir), manifest_stamp(), name, lad_codes)
 
 
 def load_provenance(dataset: str) -> Provenance | None:

@@ -1,8 +1,8 @@
 """The shared sidebar: which area, at which level, showing which indicator.
 
 The view lives in ``st.session_state["view"]`` and is mirrored to the URL with the query
-keys ``area``, ``level`` and ``indicator``, so every view is a link that can be shared: a
-new session starts from the URL, and every widget change or map click rewrites it.
+keys ``area``, ``level``, ``indicator`` and ``region``, so every view is a link that can be
+shared: a new session starts from the URL, and every widget change or map click rewrites it.
 """
 
 from __future__ import annotations
@@ -30,11 +30,15 @@ LEVEL_WORDS = {"lad": "district", "msoa": "neighbourhood (MSOA)", "lsoa": "small
 
 @dataclass(frozen=True)
 class View:
-    """What the pages show: ``area`` (None: all England), map ``level``, ``indicator``."""
+    """What the pages show: ``area`` (None: all England), map ``level``, ``indicator``.
+
+    ``region`` narrows the England-wide maps (no ``area`` chosen) to one region.
+    """
 
     area: str | None = None
     level: str = DEFAULT_LEVEL
     indicator: str | None = None
+    region: str | None = None
 
 
 def area_label(areas: pd.DataFrame, code: str) -> str:
@@ -54,7 +58,9 @@ def _valid(view: View) -> View:
     ids = [e.id for e in load_available_indicators(level)]
     indicator = view.indicator if view.indicator in ids else next(
         (i for i in PREFERRED if i in ids), ids[0] if ids else None)
-    return View(area, level, indicator)
+    regions = areas.loc[areas["level"] == "region", "area_code"]
+    region = view.region if view.region and (regions == view.region).any() else None
+    return View(area, level, indicator, region)
 
 
 def current_view() -> View:
@@ -63,7 +69,8 @@ def current_view() -> View:
         params = st.query_params
         st.session_state[VIEW] = _valid(View(params.get("area") or None,
                                              params.get("level", DEFAULT_LEVEL),
-                                             params.get("indicator") or None))
+                                             params.get("indicator") or None,
+                                             params.get("region") or None))
     return st.session_state[VIEW]
 
 
@@ -143,7 +150,14 @@ def render_sidebar() -> View:
         bar.button("Show all of England", key="sb_all_england", on_click=set_view,
                    kwargs={"area": None})
     else:
-        bar.caption("Showing all of England.")
+        regions = areas[areas["level"] == "region"].sort_values("area_name")
+        names = dict(zip(regions["area_code"], regions["area_name"], strict=True))
+        st.session_state["sb_region"] = view.region
+        bar.selectbox("Region", list(names), key="sb_region",
+                      format_func=names.get, placeholder="All of England",
+                      help="Narrow the England-wide map to one region; choose an area "
+                           "above to zoom to its district.",
+                      on_change=lambda: set_view(region=st.session_state["sb_region"]))
 
     st.session_state["sb_level"] = view.level
     bar.radio("Level", list(MAP_LEVELS), key="sb_level", format_func=MAP_LEVELS.get,
@@ -164,6 +178,6 @@ def render_sidebar() -> View:
 
 def _to_url(view: View) -> None:
     wanted = {k: v for k, v in (("area", view.area), ("level", view.level),
-                                ("indicator", view.indicator)) if v}
+                                ("indicator", view.indicator), ("region", view.region)) if v}
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)

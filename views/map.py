@@ -137,10 +137,13 @@ district = None
 if view.level != "lad" and view.area:
     district = areas.loc[areas["area_code"] == view.area, "lad_code"].iloc[0]
 rows = load_joined(view.level)
+region = None if district else view.region
 if district:
     rows = rows[rows["lad_code"] == district].reset_index(drop=True)
-place = (areas.loc[areas["area_code"] == district, "area_name"].iloc[0] if district
-         else "England")
+elif region:
+    rows = rows[rows["region_code"] == region].reset_index(drop=True)
+place = (areas.loc[areas["area_code"] == (district or region), "area_name"].iloc[0]
+         if district or region else "England")
 st.title(f"{PLACES[view.level]} of {place}")
 
 mode = st.radio("Colour the map by", list(MODES), format_func=MODES.get, horizontal=True,
@@ -167,8 +170,10 @@ left, right = st.columns([3, 1])
 with left:
     name = "lad" if view.level == "lad" else ("msoa" if view.level == "msoa" else
                                              "lsoa_detail" if district else "lsoa")
+    lad_codes = ((district,) if district else tuple(sorted(set(rows["lad_code"].dropna())))
+                 if region else None)
     try:
-        web = load_web_map(name, district)
+        web = load_web_map(name, lad_codes)
     except (NotCachedError, ValueError) as problem:
         web = None
         st.warning(f"The map boundaries are not available ({problem}); the table below "
@@ -177,7 +182,7 @@ with left:
         fig = build_figure(rows, web.geojson, indicator, classes, layer.hover, web.bounds,
                            selected=view.area, no_value_label=layer.no_value_label,
                            basemap=basemap)
-        key = f"map_{view.level}_{district}_{mode}_{indicator.id}_{scheme}_{basemap}"
+        key = f"map_{view.level}_{district or region}_{mode}_{indicator.id}_{scheme}_{basemap}"
         event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=key,
                                 config={"scrollZoom": True})
         clicked = selected_area(event)
@@ -200,7 +205,7 @@ st.subheader("The values on the map")
 table = layer.table
 st.dataframe(table, hide_index=True, width="stretch")
 st.download_button("Download this table (CSV)", table.to_csv(index=False).encode("utf-8"),
-                   file_name=f"{indicator.id}_{view.level}_{district or 'england'}.csv",
+                   file_name=f"{indicator.id}_{view.level}_{district or region or 'england'}.csv",
                    mime="text/csv", on_click="ignore")
 missing = table.loc[table["Note"] != "", "Note"]
 if not missing.empty:
