@@ -7,6 +7,7 @@ import pytest
 
 from indicators.catalogue import get_indicator
 from ui.map_view import (
+    BLANK_STYLE,
     NO_VALUE,
     NO_VALUE_COLOUR,
     after_click,
@@ -197,7 +198,7 @@ def test_build_figure_one_trace_grey_no_value_and_outline():
     colorbar = fig.layout.coloraxis.colorbar
     assert list(colorbar.ticktext) == [NO_VALUE, "10.00", "30.00"]
     assert fig.layout.coloraxis.colorscale[0][1] == NO_VALUE_COLOUR
-    assert fig.layout.map.style == "white-bg"
+    assert fig.layout.map.style == BLANK_STYLE
     assert "Rank: %{customdata[2]}" in main.hovertemplate
     assert list(outline.locations) == ["C"] and outline.showscale is False
     lone = build_figure(frame, geojson, indicator, classes, hover, (0, 52, 3, 53), "Z")

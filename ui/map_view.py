@@ -37,6 +37,17 @@ MAP_LEVELS = {"lad": "Districts (LAD)", "msoa": "Neighbourhoods (MSOA)",
 JENKS_SAMPLE = 2000
 REASON_CHARS = 240
 BASEMAP = "carto-positron"
+# A MapLibre style with nothing to fetch and a transparent background, so the areas sit on
+# the page's own background in the light and the dark theme alike.
+# MapLibre needs a "sources" entry, and an empty one would be dropped on the way to the
+# browser, so it holds one empty GeoJSON source.
+BLANK_STYLE = {
+    "id": "blank", "version": 8,
+    "sources": {"blank": {"type": "geojson",
+                          "data": {"type": "FeatureCollection", "features": []}}},
+    "layers": [{"id": "background", "type": "background",
+                "paint": {"background-color": "rgba(0,0,0,0)"}}],
+}
 BASEMAP_ATTRIBUTION = "Basemap © OpenStreetMap contributors © CARTO"
 
 
@@ -252,7 +263,7 @@ def build_figure(frame: pd.DataFrame, geojson: dict, indicator: Indicator, class
                  hover: pd.DataFrame, bounds: tuple[float, float, float, float],
                  selected: str | None = None, no_value_label: str = NO_VALUE,
                  basemap: bool = False) -> go.Figure:
-    """The classed choropleth (no basemap, so it draws offline).
+    """The classed choropleth (by default no basemap, so it draws offline).
 
     Parameters
     ----------
@@ -285,7 +296,7 @@ def build_figure(frame: pd.DataFrame, geojson: dict, indicator: Indicator, class
     fig = px.choropleth_map(
         data, geojson=geojson, locations="area_code", color="z",
         color_continuous_scale=scale, range_color=(-0.5, n - 0.5),
-        custom_data=list(hover.columns), map_style=BASEMAP if basemap else "white-bg",
+        custom_data=list(hover.columns), map_style=BASEMAP if basemap else BLANK_STYLE,
         center=centre, zoom=zoom, opacity=0.75 if basemap else 0.9,
     )
     fig.update_traces(
