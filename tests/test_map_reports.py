@@ -134,3 +134,23 @@ def test_report_map_values_zero_suppressed_and_rates():
     assert report_years(counts.iloc[0:0], today=pd.Timestamp("2026-02-01").date()) == ["2026"]
     table = report_map_table(rates.reset_index(), report_indicator("rate", "2025"), "rate")
     assert list(table["Code"]) == ["A", "D", "B", "C"]
+
+
+def test_trends_shows_all_reports_per_month_by_default(reports_app):
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params.update(area="E06000035", level="lad")
+    app.run()
+    app.switch_page("views/trends.py").run()
+    assert not app.exception, app.exception
+    assert app.radio(key="trends_breakdown").value == "all"
+    table = app.dataframe[0].value
+    assert table.to_dict("records") == [{
+        "month": "2025-03", "all reports": "All reports", "reports": "6", "count": 6,
+        "rate_per_10k": table["rate_per_10k"].iloc[0]}]
+    small = AppTest.from_file(APP, default_timeout=60)
+    small.query_params.update(area="E09000002", level="lad")
+    small.run()
+    small.switch_page("views/trends.py").run()
+    assert not small.exception, small.exception
+    assert "all are withheld" in small.info[0].value
+    assert list(small.dataframe[0].value["reports"]) == ["<5"]

@@ -35,8 +35,8 @@ PLACE_COLOURS = ("#0072B2", "#E69F00", "#009E73")
 PLACE_DASHES = ("solid", "dash", "dot")
 GROUP_COLOURS = qualitative.Safe
 POLICE_MEASURES = {"public_order": "Public-order offences", "asb": "Anti-social behaviour"}
-BREAKDOWNS = {"category": "Category", "tension_level": "Tension level"}
-TERMS = {"category": {t.id: t.label for t in CATEGORIES},
+BREAKDOWNS = {"all": "All reports", "category": "Category", "tension_level": "Tension level"}
+TERMS = {"all": {"all": "All reports"}, "category": {t.id: t.label for t in CATEGORIES},
          "tension_level": {t.id: t.label for t in TENSION_LEVELS}}
 
 

@@ -66,9 +66,14 @@ else:
     elif counts is not None:
         series = compute_report_series(counts, breakdown)
         group = BREAKDOWNS[breakdown].lower()
-        fig = build_bar_figure(series, "month", "count", group, "Approved reports",
-                               f"Reports about {place.name} by {group}")
+        title = (f"Reports about {place.name}" if breakdown == "all"
+                 else f"Reports about {place.name} by {group}")
+        fig = build_bar_figure(series, "month", "count", group, "Approved reports", title)
         hidden = int(series["count"].isna().sum())
+        if hidden == len(series):
+            st.info(f"Every monthly count about {place.name} is small, so all are withheld "
+                    "and nothing can be drawn; the table lists them. Fewer groups (All "
+                    "reports) or a larger place may show more.", icon=":material/visibility_off:")
         render_chart_block(
             fig, series, f"reports_{place.code.lower()}_{breakdown}.csv", "reports",
             f"{hidden} small count(s) are withheld to protect those involved: they show "
