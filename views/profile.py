@@ -32,8 +32,9 @@ if not code:
                  key="profile_pick", placeholder="Choose a district",
                  on_change=lambda: set_view(area=st.session_state["profile_pick"]))
     st.stop()
-k = st.selectbox("How many similar areas to compare with", (3, 5, 10), index=1,
-                 key="profile_k")
+# The similar-areas chooser sits in its section below; its value is read first because
+# the profile (and its exports) depends on it.
+k = st.session_state.get("profile_k", 5)
 profile = load_profile(code, k)
 if profile is None:
     st.error(f"No district, MSOA or LSOA has the code {code!r} in the joined dataset. "
@@ -69,6 +70,7 @@ for i, chart in enumerate(load_charts(profile, k)):
 
 st.subheader(f"Similar {profile.plural}")
 st.caption(profile.similar_method)
+st.selectbox("How many similar areas to compare with", (3, 5, 10), index=1, key="profile_k")
 if profile.similar.empty:
     st.info("No similar areas: this area lacks one of the three measures they are matched on.")
 else:
