@@ -66,4 +66,12 @@ def test_level_switch_changes_the_choices(monkeypatch, tmp_path):
     app = run_page(monkeypatch, tmp_path, level="lad")
     app.radio[0].set_value("lsoa").run()
     assert not app.exception
-    assert len(app.multiselect[0].options) == 4
+    assert app.multiselect[0].options == []
+    app.selectbox(key="compare_district_lsoa").select(HARTLEPOOL).run()
+    assert app.multiselect[0].options == ["Hartlepool 001A (E01011954)",
+                                          "Hartlepool 001B (E01011955)"]
+    app.multiselect[0].set_value(["E01011954"]).run()
+    app.selectbox(key="compare_district_lsoa").select(TOWER_HAMLETS).run()
+    assert not app.exception, app.exception
+    assert app.multiselect[0].value == ["E01011954"]
+    assert len(app.multiselect[0].options) == 3

@@ -29,11 +29,26 @@ levels = list(MAP_LEVELS)
 level = st.radio("Kind of area", levels, format_func=MAP_LEVELS.get, horizontal=True,
                  index=levels.index(view.level), key="compare_level")
 areas = load_hierarchy()
-choices = areas[areas["level"] == level].sort_values("area_name")
-names = dict(zip(choices["area_code"], choices["area_name"], strict=True))
+of_level = areas[areas["level"] == level]
+names = dict(zip(of_level["area_code"], of_level["area_name"], strict=True))
 start = [view.area] if view.area in names else []
-codes = st.multiselect(f"Areas ({MIN_AREAS} to {MAX_AREAS})", list(names), default=start,
-                       format_func=lambda c: f"{names[c]} ({c})", key=f"compare_areas_{level}",
+key = f"compare_areas_{level}"
+picked = st.session_state.get(key, start)
+choices = of_level
+if level != "lad":
+    # Thousands of small areas are offered a district at a time; areas already picked stay.
+    districts = areas[areas["level"] == "lad"].sort_values("area_name")
+    lad_names = dict(zip(districts["area_code"], districts["area_name"], strict=True))
+    home = areas.loc[areas["area_code"] == view.area, "lad_code"]
+    district = st.selectbox("Choose from the areas of", list(lad_names),
+                            index=list(lad_names).index(home.iloc[0])
+                            if not home.empty and home.iloc[0] in lad_names else None,
+                            format_func=lad_names.get, placeholder="Choose a district",
+                            key=f"compare_district_{level}")
+    choices = of_level[(of_level["lad_code"] == district) | of_level["area_code"].isin(picked)]
+options = list(choices.sort_values("area_name")["area_code"])
+codes = st.multiselect(f"Areas ({MIN_AREAS} to {MAX_AREAS})", options, default=start,
+                       format_func=lambda c: f"{names[c]} ({c})", key=key,
                        placeholder="Type a name or code")
 available = {e.id: e for e in load_available_indicators(level)}
 if not available:
