@@ -14,6 +14,7 @@ from indicators.profile import SIMILAR_K, Profile, build_profile
 from indicators.profile_export import Source, render_charts, render_html, render_pdf
 from settings import get_settings
 from ui.cached import data_ready, load_hierarchy, load_joined, load_provenance, manifest_stamp
+from ui.report_counts import load_public_counts, report_store_status
 
 PROFILE_LEVELS = ("lad", "msoa", "lsoa")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~])")
@@ -93,17 +94,13 @@ def load_charts(profile: Profile, k: int = SIMILAR_K):
                    profile.level, k)
 
 
-@st.cache_data(ttl=300, show_spinner=False)
 def load_report_rows(code: str, level: str) -> pd.DataFrame | None:
-    """Approved tension reports of the area by year, suppressed; None if the database or the
-    area lookups cannot be read."""
+    """Approved tension reports of the area by year, suppressed (empty when there is no
+    report database yet); None if the database or the area lookups cannot be read."""
+    if report_store_status():
+        return pd.DataFrame(columns=["Year", "Approved reports"])
     try:
-        from reports.aggregate import load_report_counts
-        from reports.areas import AreaDirectory
-        from reports.store import open_store
-
-        table = load_report_counts(open_store(), AreaDirectory.from_cache(), level=level,
-                                   by="all", period="year", areas=[code])
+        table = load_public_counts(level, "all", "year", [code])
     except Exception:  # noqa: BLE001 - the page says the counts are unavailable
         return None
     return table[["period", "shown"]].rename(columns={"period": "Year",

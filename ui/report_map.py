@@ -13,11 +13,9 @@ from dataclasses import replace
 from datetime import date
 
 import pandas as pd
-import streamlit as st
 
 from indicators.catalogue import Indicator, get_indicator
-from settings import get_settings
-from ui.cached import manifest_stamp
+from ui.report_counts import load_public_counts
 
 MEASURES = {"count": "Number of reports", "rate": "Reports per 10,000 residents"}
 SUPPRESSED_LABEL = "Suppressed (<5 or [c])"
@@ -103,24 +101,9 @@ def report_map_table(values: pd.DataFrame, indicator: Indicator, measure: str) -
     return table.iloc[(-order).argsort(kind="stable")].reset_index(drop=True)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def _year_counts(cache_dir: str, stamp: float, url: str | None, level: str) -> pd.DataFrame:
-    from reports.aggregate import load_report_counts
-    from reports.areas import AreaDirectory
-    from reports.store import open_store
-
-    store = open_store()
-    try:
-        return load_report_counts(store, AreaDirectory.from_cache(), level=level, by="all",
-                                  period="year")
-    finally:
-        store.dispose()
-
-
 def load_report_year_counts(level: str) -> pd.DataFrame:
-    """Suppressed yearly report counts of every area of ``level`` (short cache).
+    """Suppressed yearly report counts of every area of ``level``.
 
     Raises whatever opening the store or the lookups raises; the page says so.
     """
-    settings = get_settings()
-    return _year_counts(str(settings.cache_dir), manifest_stamp(), settings.database_url, level)
+    return load_public_counts(level, "all", "year")

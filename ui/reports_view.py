@@ -46,10 +46,21 @@ def _directory(cache_dir: str, stamp: float) -> AreaDirectory:
     return AreaDirectory.from_cache()
 
 
+def get_directory() -> AreaDirectory:
+    """The known 2021 areas from the data cache, shared by sessions.
+
+    Raises
+    ------
+    NotCachedError
+        When the area lookups are not cached.
+    """
+    return _directory(str(get_settings().cache_dir), manifest_stamp())
+
+
 def require_directory() -> AreaDirectory:
     """The known 2021 areas from the data cache; stops the page saying what to do if absent."""
     try:
-        return _directory(str(get_settings().cache_dir), manifest_stamp())
+        return get_directory()
     except NotCachedError:
         st.error("The list of areas is not cached yet, so reports cannot be checked. In the "
                  "project folder, run `python -m data_sources refresh`, then reload this page.")

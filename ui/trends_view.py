@@ -14,7 +14,6 @@ the districts' values. The page says so next to each chart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -28,6 +27,7 @@ from indicators.joined import MONTH_TABLE
 from reports.taxonomy import CATEGORIES, TENSION_LEVELS
 from settings import get_settings
 from ui.cached import manifest_stamp
+from ui.report_counts import load_public_counts
 
 ENGLAND = "E92000001"
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
@@ -307,46 +307,13 @@ def load_months() -> pd.DataFrame | None:
     return _months(str(get_settings().cache_dir), manifest_stamp())
 
 
-def report_store_status() -> str | None:
-    """None when a report database exists; otherwise why there are no reports to show."""
-    url = get_settings().database_url
-    if url and not url.startswith("sqlite"):
-        return None
-    from reports.store import database_url
-
-    path = database_url().removeprefix("sqlite:///")
-    if path in ("", ":memory:") or not Path(path).is_file():
-        return ("There is no tension report database on this server yet, so there are no "
-                "reports to show. Reports appear here once members submit them and "
-                "moderators approve them.")
-    return None
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def _report_counts(cache_dir: str, stamp: float, url: str | None,
-                   places: tuple[tuple[str, str], ...], by: str) -> pd.DataFrame:
-    from reports.aggregate import load_report_counts
-    from reports.areas import AreaDirectory
-    from reports.store import open_store
-
-    store = open_store()
-    try:
-        directory = AreaDirectory.from_cache()
-        parts = [load_report_counts(store, directory, level=level, by=by, period="month",
-                                    areas=[code]) for code, level in places]
-    finally:
-        store.dispose()
-    return pd.concat(parts, ignore_index=True)
-
-
 def load_report_counts_for(places: list[Place], by: str) -> pd.DataFrame:
-    """Suppressed monthly report counts of each place (short cache: reports change).
+    """Suppressed monthly report counts of each place.
 
     Raises whatever opening the store or the lookups raises; the page says so.
     """
-    return _report_counts(str(get_settings().cache_dir), manifest_stamp(),
-                          get_settings().database_url,
-                          tuple((p.code, p.level) for p in places), by)
+    return pd.concat([load_public_counts(p.level, by, "month", [p.code]) for p in places],
+                     ignore_index=True)
 
 
 def render_chart_block(fig: go.Figure, table: pd.DataFrame, file_name: str, key: str,

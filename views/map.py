@@ -36,6 +36,7 @@ from ui.map_view import (
     rank_note,
     selected_area,
 )
+from ui.report_counts import report_store_status
 from ui.report_map import (
     MEASURES,
     SUPPRESSED_LABEL,
@@ -46,10 +47,10 @@ from ui.report_map import (
     report_years,
 )
 from ui.sidebar import area_label, current_view, set_view
-from ui.trends_view import report_store_status
 
 PLACES = {"lad": "Districts", "msoa": "Neighbourhoods (MSOAs)", "lsoa": "Small areas (LSOAs)"}
-MODES = {"indicator": "An indicator (sidebar)", "reports": "Tension reports (members)"}
+MODES = {"indicator": "An indicator (sidebar)",
+         "reports": "Tension reports (members' reports, small counts hidden)"}
 
 
 class Layer(NamedTuple):

@@ -13,6 +13,7 @@ import streamlit as st
 from indicators.catalogue import POLICE, REPORTS_ATTRIBUTION, get_indicator
 from ui.cached import data_ready, load_hierarchy, load_joined
 from ui.first_run import render_first_run
+from ui.report_counts import report_store_status
 from ui.sidebar import area_label, current_view
 from ui.trends_view import (
     BREAKDOWNS,
@@ -26,7 +27,6 @@ from ui.trends_view import (
     load_months,
     load_report_counts_for,
     render_chart_block,
-    report_store_status,
 )
 
 if not data_ready():
