@@ -93,3 +93,5 @@ def test_progress_follows_the_refresh_output_dataset_by_dataset():
     assert final.done == 2 and final.fraction == pytest.approx(2 / 3)
     assert final.summary == "1 stored, 0 skipped, 1 failed."
     assert final.failures == [f"{second.id} (FAILED): nomis: HTTP 404"]
+    busy = "another refresh is running (file lock, held by pid 7); nothing to do."
+    assert list(follow_refresh([busy], total=2))[-1].summary == busy

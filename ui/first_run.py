@@ -25,6 +25,7 @@ BUILD_COMMAND = (sys.executable, "-m", "data_sources", "build")
 NOTE_KEY = "first_run_note"
 _STARTED = re.compile(r"^(?P<id>[a-z0-9_]+): (?P<title>.+)$")
 _BUILDING = "Building the joined dataset"
+_BUSY = "another refresh is running"
 _FETCHED = frozenset(spec.id for spec in DATASETS)
 
 
@@ -63,7 +64,8 @@ def follow_refresh(lines: Iterable[str], total: int) -> Iterator[FetchProgress]:
             progress.step = "Building the joined dataset and the map boundaries"
         elif line.lstrip().startswith(tuple(f"{i} (FAILED)" for i in known)):
             progress.failures.append(line.strip())
-        elif re.match(r"^\d+ stored, \d+ skipped, \d+ failed\.$", line.strip()):
+        elif (re.match(r"^\d+ stored, \d+ skipped, \d+ failed\.$", line.strip())
+              or line.startswith(_BUSY)):
             progress.summary = line.strip()
         else:
             continue
