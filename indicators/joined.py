@@ -40,8 +40,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from data_sources.cache import Cache, Provenance
-from indicators.catalogue import DOMAINS, SUMMARIES
 from indicators.deprivation import compute_district_summaries, map_iod2019_to_lsoa21
+from indicators.deprivation_terms import DOMAINS, SUMMARIES
 from indicators.joined_inputs import (
     BuildLog,
     Inputs,
