@@ -10,6 +10,7 @@ from settings import PROJECT_ROOT
 from tests.test_downloads_page import HARTLEPOOL, NORTH_EAST, build_small_cache
 from ui.trends_view import (
     Place,
+    build_bar_figure,
     compute_missing_months,
     compute_police_series,
     compute_report_series,
@@ -107,3 +108,12 @@ def test_change_section_switches_measure(monkeypatch, tmp_path):
         "Diversity and segregation (Census 2011 → 2021)").run()
     assert not app.exception
     assert app.selectbox(key="trends_measure").value
+
+
+def test_month_axes_are_labelled_by_month_even_for_one_month():
+    one = pd.DataFrame({"month": ["2025-03"], "group": ["All reports"], "count": [6]})
+    fig = build_bar_figure(one, "month", "count", "group", "Approved reports", "t")
+    assert fig.layout.xaxis.tickformat == "%b %Y" and fig.layout.xaxis.dtick == "M1"
+    many = pd.DataFrame({"month": [f"2024-{m:02d}" for m in range(1, 13)] + ["2025-01"],
+                         "group": "All reports", "count": 1})
+    assert build_bar_figure(many, "month", "count", "group", "y", "t").layout.xaxis.dtick == "M3"

@@ -269,6 +269,7 @@ def build_line_figure(table: pd.DataFrame, x: str, y: str, colour: str, y_title:
             line={"color": PLACE_COLOURS[i % 3], "dash": PLACE_DASHES[i % 3], "width": 2},
             hovertemplate=f"%{{x}}<br>{name}: %{{y:,.2f}}<extra></extra>"))
     _layout(fig, title, y_title)
+    _month_axis(fig, table[x], x)
     return fig
 
 
@@ -282,7 +283,17 @@ def build_bar_figure(table: pd.DataFrame, x: str, y: str, colour: str, y_title: 
                              marker_color=GROUP_COLOURS[i % len(GROUP_COLOURS)]))
     fig.update_layout(barmode=barmode)
     _layout(fig, title, y_title)
+    _month_axis(fig, table[x], x)
     return fig
+
+
+def _month_axis(fig: go.Figure, values: pd.Series, x: str) -> None:
+    """Label a ``YYYY-MM`` axis by month (one tick a month up to a year, else a quarter),
+    so a single month is not drawn as a range of milliseconds."""
+    if x != "month":
+        return
+    months = values.dropna().nunique()
+    fig.update_xaxes(tickformat="%b %Y", dtick="M1" if months <= 12 else "M3")
 
 
 def _layout(fig: go.Figure, title: str, y_title: str) -> None:
