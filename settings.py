@@ -125,6 +125,10 @@ class Settings(BaseSettings):
         description='JSON {"layer": "ServiceName"} to pin ArcGIS service names (they change '
         "when ONS republishes); by default each layer tries its known names in turn.",
     )
+    refresh_max_age_hours: float = Field(
+        default=24 * 7, gt=0,
+        description="`refresh --if-stale` skips datasets last refreshed fewer hours ago.",
+    )
     strict_row_counts: bool = Field(
         default=True,
         description="Check national row counts (e.g. 33,755 LSOAs). 0 only for test fixtures.",

@@ -1,4 +1,5 @@
-"""Command line: ``python -m data_sources refresh|status|build|export``."""
+"""Command line: ``python -m data_sources refresh|status|build|export``, and
+``backup-cache|restore-cache``."""
 
 from __future__ import annotations
 
@@ -6,18 +7,27 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
 from data_sources.cache import Cache, open_cache
+from data_sources.cache_backup import CacheBackupError, backup_cache, restore_cache
 from data_sources.errors import DataSourceError
 from data_sources.http import Progress, make_session
-from data_sources.refresh import LEVELS, RefreshContext, run_refresh
+from data_sources.refresh import LEVELS, DatasetSpec, RefreshContext, run_refresh
+from data_sources.refresh_lock import (
+    RefreshBusy,
+    RefreshLockError,
+    acquire_refresh_lock,
+    check_freshness,
+    record_attempts,
+)
 from data_sources.registry import DATASETS, SOURCES, select
 from data_sources.status import cache_status, human_size
-from settings import get_settings
+from settings import Settings, get_settings
 
 
 class ProgressBars:
@@ -55,19 +65,55 @@ def refresh(args: argparse.Namespace) -> int:
     if overrides:
         settings = settings.model_copy(update=overrides)
     specs = select(args.source, args.level)
+    cache = open_cache(settings)
+    try:
+        lock = acquire_refresh_lock(settings)
+    except RefreshBusy as exc:
+        print(f"another refresh is running ({exc}); nothing to do.", flush=True)
+        return 0
+    except RefreshLockError as exc:
+        print(f"refresh not started: {exc}", file=sys.stderr)
+        return 1
+    with lock:
+        if args.if_stale:
+            hours = settings.refresh_max_age_hours if args.max_age is None else args.max_age
+            specs = stale_specs(cache, specs, hours)
+            if not specs:
+                return 0
+        return refresh_locked(args, settings, cache, specs)
+
+
+def stale_specs(cache: Cache, specs: list[DatasetSpec], hours: float) -> list[DatasetSpec]:
+    """The datasets last refreshed ``hours`` ago or longer (or never), saying what it found."""
+    fresh = check_freshness(cache, [spec.id for spec in specs], timedelta(hours=hours))
+    if fresh.stale:
+        print(f"{len(fresh.stale)} of {len(specs)} dataset(s) last refreshed {hours:g} hours "
+              "ago or more, or never: refreshing those.")
+        return [spec for spec in specs if spec.id in fresh.stale]
+    oldest = min(fresh.last_attempt.values(), default=None)
+    since = "" if oldest is None else f" (the oldest at {oldest:%Y-%m-%d %H:%M} UTC)"
+    print(f"Every dataset was refreshed less than {hours:g} hours ago{since}; nothing to do.")
+    return []
+
+
+def refresh_locked(args: argparse.Namespace, settings: Settings, cache: Cache,
+                   specs: list[DatasetSpec]) -> int:
+    """The refresh itself, run while holding the refresh lock."""
     bars = ProgressBars()
     ctx = RefreshContext(
         settings=settings,
-        cache=open_cache(settings),
+        cache=cache,
         session=make_session(),
         progress=bars,
         log=lambda message: print(message, flush=True),
     )
-    print(f"Refreshing {len(specs)} dataset(s) into {ctx.cache.root}")
+    print(f"Refreshing {len(specs)} dataset(s) into {ctx.cache.root}", flush=True)
     try:
         report = run_refresh(ctx, specs)
     finally:
         bars.close()
+    if not settings.offline:
+        record_attempts(cache, [spec.id for spec in specs])
     print(f"\n{len(report.stored)} stored, {len(report.skipped)} skipped, "
           f"{len(report.failed)} failed.")
     for spec, reason in report.skipped:
@@ -177,6 +223,39 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def backup_cache_command(args: argparse.Namespace) -> int:
+    """Copy the cached tables and the manifest into a new directory (a working cache)."""
+    cache = open_cache()
+    start = time.perf_counter()
+    try:
+        copied = backup_cache(cache, args.out)
+    except CacheBackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Backed up {copied.tables} tables ({human_size(copied.bytes)}) and the manifest of "
+          f"{cache.root} to {args.out} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def restore_cache_command(args: argparse.Namespace) -> int:
+    """Put a cache backup back, holding the refresh lock so no refresh runs meanwhile."""
+    settings = get_settings()
+    cache = open_cache(settings)
+    try:
+        with acquire_refresh_lock(settings):
+            copied = restore_cache(args.backup, cache)
+    except RefreshBusy as exc:
+        print(f"not restored: a refresh is running ({exc}); run this again when it has "
+              "finished", file=sys.stderr)
+        return 1
+    except (RefreshLockError, CacheBackupError) as exc:
+        print(f"not restored: {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored {copied.tables} tables ({human_size(copied.bytes)}) and the manifest "
+          f"from {args.backup} into {cache.root}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m data_sources",
@@ -194,6 +273,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                            help="how many of the latest police.uk months")
     p_refresh.add_argument("--no-build", action="store_true",
                            help="do not rebuild the joined dataset afterwards")
+    p_refresh.add_argument("--if-stale", action="store_true",
+                           help="only the datasets last refreshed --max-age hours ago or more; "
+                                "nothing when none is (for cron)")
+    p_refresh.add_argument("--max-age", type=float, metavar="HOURS",
+                           help="with --if-stale: the age that makes a dataset stale "
+                                "(default GRA_REFRESH_MAX_AGE_HOURS, 168)")
     p_refresh.set_defaults(func=refresh)
     p_status = sub.add_parser("status", help="what is cached, its vintage and when fetched")
     p_status.set_defaults(func=status)
@@ -212,5 +297,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     where.add_argument("--region", metavar="CODE", help="only the areas of this region")
     where.add_argument("--district", metavar="CODE", help="only the areas of this district")
     p_export.set_defaults(func=export)
+    p_backup = sub.add_parser("backup-cache", help="copy the cached tables and the manifest "
+                                                   "into a new directory")
+    p_backup.add_argument("--out", required=True, type=Path, metavar="DIR")
+    p_backup.set_defaults(func=backup_cache_command)
+    p_restore = sub.add_parser("restore-cache", help="put a cache backup back into the cache")
+    p_restore.add_argument("backup", type=Path, metavar="DIR")
+    p_restore.set_defaults(func=restore_cache_command)
     args = parser.parse_args(argv)
     return args.func(args)

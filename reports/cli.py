@@ -13,6 +13,8 @@
     python -m reports reject 13 --as mo@example.org --note "duplicate of 12"
     python -m reports withdraw 14 --as ana@example.org
     python -m reports export --level lad --by category --period month -o counts.csv
+    python -m reports backup --out backups/reports-2026-11-20.db
+    python -m reports restore backups/reports-2026-11-20.db    # into an empty database
 
 The database is the one of GRA_DATABASE_URL (default: reports.db in the project folder).
 Whoever can run these commands can change the database, so they act as administrator.
@@ -37,6 +39,7 @@ from reports.aggregate import load_report_counts
 from reports.areas import AGGREGATE_LEVELS, AreaDirectory, resolver_from_postcodes_io
 from reports.audit import CLI_ACTOR
 from reports.auth import PermissionDenied, actor_for_email
+from reports.backup import BackupError, backup_store, restore_store, safe_url
 from reports.export import public_csv
 from reports.importer import ImportRefused, plan_import, run_import
 from reports.moderation import (
@@ -47,7 +50,7 @@ from reports.moderation import (
     reject,
     withdraw,
 )
-from reports.store import Store, open_store
+from reports.store import Store, database_url, open_store
 from reports.submissions import InvalidReport, submit_report
 from reports.taxonomy import ROLE_IDS
 from reports.validation import ReportInput
@@ -103,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--by", default="category", choices=("category", "tension_level", "all"))
     exp.add_argument("--period", default="month", choices=("month", "year"))
     exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    backup = commands.add_parser("backup", help="copy the whole report store into one file "
+                                                "(SQLite: online backup; PostgreSQL: pg_dump)")
+    backup.add_argument("--out", required=True, type=Path, metavar="PATH")
+    restore = commands.add_parser("restore", help="restore a backup file into an empty "
+                                                  "report store")
+    restore.add_argument("file", type=Path)
     return parser
 
 
@@ -113,6 +122,8 @@ def _as(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; 0 on success, 1 when it was refused (the reason is printed)."""
     args = build_parser().parse_args(argv)
+    if args.command in ("backup", "restore"):
+        return _backup_or_restore(args)
     store = open_store()
     try:
         return COMMANDS[args.command](store, args)
@@ -127,6 +138,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         store.dispose()
+
+
+def _backup_or_restore(args: argparse.Namespace) -> int:
+    """Back up or restore the store: these work on the database file or server itself."""
+    url = database_url()
+    try:
+        if args.command == "backup":
+            summary = backup_store(url, args.out)
+            print(f"backed up {safe_url(url)} to {summary.describe()}")
+        else:
+            summary = restore_store(url, args.file)
+            print(f"restored {summary.describe()} into {safe_url(url)}")
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _add_org(store: Store, args: argparse.Namespace) -> int:

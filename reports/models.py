@@ -117,6 +117,23 @@ class Report(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
 
 
+class WebSession(Base):
+    """One browser sign-in: the sha256 of its cookie token, whose it is, until when.
+
+    The token itself is never stored; signing out sets ``revoked_at``.
+    """
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class AuditEntry(Base):
     """One change to a report, an account or an organisation: who, when, what."""
 
