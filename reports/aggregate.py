@@ -15,10 +15,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reports.areas import AGGREGATE_LEVELS, AreaDirectory
-from reports.models import Report
+from reports.models import AuditEntry, Report
 from reports.store import Store
 from reports.suppression import HIDDEN, PRIMARY, PUBLISHED, SECONDARY, Relation, suppress
 
@@ -50,6 +50,18 @@ def load_approved(store: Store) -> pd.DataFrame:
                                         "tension_level"])
     return frame.astype({"area_code": "string", "category": "string",
                          "tension_level": "string"})
+
+
+def reports_version(store: Store) -> tuple[int, int, int]:
+    """A cheap fingerprint of the report store that changes whenever an aggregate could:
+    (number of reports, highest report id, highest audit entry id). Every submission,
+    decision, edit and import adds an audit entry, so a cube built for one fingerprint
+    can be reused until it changes."""
+    with store.read() as session:
+        count, last_report = session.execute(select(func.count(Report.id),
+                                                    func.max(Report.id))).one()
+        last_audit = session.execute(select(func.max(AuditEntry.id))).scalar()
+    return int(count), int(last_report or 0), int(last_audit or 0)
 
 
 def build_cube(reports: pd.DataFrame, directory: AreaDirectory) -> Cube:
@@ -198,7 +210,8 @@ def _count_cells(placed: pd.DataFrame) -> pd.DataFrame:
 
 
 def _relations(cells: pd.DataFrame, directory: AreaDirectory) -> list[Relation]:
-    index = {key: i for i, key in enumerate(cells[KEY].itertuples(index=False, name=None))}
+    columns = [cells[c].to_numpy(dtype=object) for c in KEY]
+    index = {key: i for i, key in enumerate(zip(*columns, strict=True))}
     relations: list[Relation] = []
     relations += _group_relations(cells, index)
     relations += _area_relations(cells, index)
@@ -210,9 +223,10 @@ def _group_relations(cells: pd.DataFrame, index: dict) -> list[Relation]:
     out = []
     detail = cells[cells["dimension"] != "all"]
     keys = ["level", "area_code", "period_kind", "period", "dimension"]
+    positions = detail.index.to_numpy()  # indexing numpy, not pandas, in the loop: faster
     for (level, area, kind, period, _), rows in detail.groupby(keys).indices.items():
         parent = index[(level, area, kind, period, "all", "all")]
-        out.append((parent, detail.index[rows].tolist()))
+        out.append((parent, positions[rows].tolist()))
     return out
 
 
@@ -222,10 +236,11 @@ def _area_relations(cells: pd.DataFrame, index: dict) -> list[Relation]:
         upper = AGGREGATE_LEVELS[position + 1]
         children = cells[cells["level"] == level]
         keys = ["parent_code", "period_kind", "period", "dimension", "group"]
+        positions = children.index.to_numpy()
         for (parent_code, kind, period, dimension, group), rows in (
                 children.groupby(keys).indices.items()):
             parent = index[(upper, parent_code, kind, period, dimension, group)]
-            out.append((parent, children.index[rows].tolist()))
+            out.append((parent, positions[rows].tolist()))
     return out
 
 
@@ -234,9 +249,10 @@ def _period_relations(cells: pd.DataFrame, index: dict) -> list[Relation]:
     months = cells[cells["period_kind"] == "month"]
     year = months["period"].str.slice(0, 4)
     keys = [months["level"], months["area_code"], year, months["dimension"], months["group"]]
+    positions = months.index.to_numpy()
     for (level, area, period, dimension, group), rows in months.groupby(keys).indices.items():
         parent = index[(level, area, "year", period, dimension, group)]
-        out.append((parent, months.index[rows].tolist()))
+        out.append((parent, positions[rows].tolist()))
     return out
 
 

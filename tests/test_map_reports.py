@@ -7,8 +7,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_sources.cache import Cache, Provenance
-from reports.aggregate import load_report_counts
+from reports.aggregate import load_report_counts, reports_version
 from reports.areas import AreaDirectory
+from reports.auth import actor_for_email
 from reports.moderation import approve
 from reports.store import Store, make_engine, migrate
 from reports.submissions import submit_report
@@ -154,3 +155,22 @@ def test_trends_shows_all_reports_per_month_by_default(reports_app):
     assert not small.exception, small.exception
     assert "all are withheld" in small.info[0].value
     assert list(small.dataframe[0].value["reports"]) == ["<5"]
+
+
+def test_an_approval_shows_at_once_and_an_unchanged_store_reuses_its_cube(reports_app):
+    store, directory = reports_app
+    app = open_reports_map()
+    assert app.dataframe[0].value.set_index("Code").at["E06000035", "Reports"] == "6"
+    before = reports_version(store)
+    app.run()
+    assert reports_version(store) == before
+    river = actor_for_email(store, "raj@riverbank.example")
+    moderator = actor_for_email(store, "mod@alliance.example")
+    rid = submit_report(store, river, report(area="E01016001",
+                                                       incident_date="2025-04-02"),
+                        directory=directory)
+    approve(store, moderator, rid)
+    assert reports_version(store) != before
+    app.run()
+    assert not app.exception, app.exception
+    assert app.dataframe[0].value.set_index("Code").at["E06000035", "Reports"] == "7"

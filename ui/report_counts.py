@@ -1,8 +1,8 @@
 """Public report counts for the pages: the one Streamlit-side door to the aggregation API.
 
 Every page that shows tension reports (Map, Trends, Area profile) reads them here: the
-suppressed tables of :func:`reports.aggregate.load_report_counts`, computed on the shared
-report store and area directory and kept for a minute (reports change).
+suppressed tables of :func:`reports.aggregate.load_report_counts`, sliced from one cube
+per state of the report store (:func:`reports.aggregate.reports_version`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from reports.aggregate import Breakdown, Level, Period, load_report_counts
+from reports.aggregate import (
+    Breakdown,
+    Cube,
+    Level,
+    Period,
+    build_cube,
+    load_approved,
+    public_table,
+    reports_version,
+)
 from reports.store import database_url
 from settings import get_settings
 from ui.cached import manifest_stamp
@@ -35,11 +44,11 @@ def report_store_status() -> str | None:
     return None
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def _counts(cache_dir: str, stamp: float, url: str, level: str, by: str, period: str,
-            areas: tuple[str, ...] | None) -> pd.DataFrame:
-    return load_report_counts(get_store(), get_directory(), level=level, by=by,
-                              period=period, areas=list(areas) if areas else None)
+# The cube (every count at every level, period and breakdown, suppressed together) is the
+# costly part; it is built once per state of the report store and shared by every session.
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _cube(cache_dir: str, stamp: float, url: str, version: tuple[int, int, int]) -> Cube:
+    return build_cube(load_approved(get_store()), get_directory())
 
 
 def load_public_counts(level: Level, by: Breakdown, period: Period,
@@ -48,5 +57,7 @@ def load_public_counts(level: Level, by: Breakdown, period: Period,
 
     Raises whatever opening the store or the area lookups raises; pages say so.
     """
-    return _counts(str(get_settings().cache_dir), manifest_stamp(), database_url(), level, by,
-                   period, tuple(areas) if areas else None)
+    settings = get_settings()
+    cube = _cube(str(settings.cache_dir), manifest_stamp(), database_url(),
+                 reports_version(get_store()))
+    return public_table(cube, get_directory(), level=level, by=by, period=period, areas=areas)

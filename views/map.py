@@ -205,7 +205,7 @@ with right:
 st.subheader("The values on the map")
 table = layer.table
 st.dataframe(table, hide_index=True, width="stretch")
-st.download_button("Download this table (CSV)", table.to_csv(index=False).encode("utf-8"),
+st.download_button("Download this table (CSV)", lambda: table.to_csv(index=False).encode("utf-8"),
                    file_name=f"{indicator.id}_{view.level}_{district or region or 'england'}.csv",
                    mime="text/csv", on_click="ignore")
 missing = table.loc[table["Note"] != "", "Note"]
