@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench`` measures every target of issue 6 (bench/RESULTS.md)."""

@@ -1,0 +1,120 @@
+"""The dashboard served by ``streamlit run app.py`` on the national cache, for the browser,
+session and memory benchmarks; and the resident memory of its process tree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from bench.common import free_port, wait_for
+from bench.national import app_environment
+from settings import PROJECT_ROOT
+
+
+@dataclass(frozen=True)
+class AppServer:
+    """A running dashboard: its base URL (no trailing slash) and server process id."""
+
+    url: str
+    pid: int
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/_stcore/health", timeout=5).ok
+    except requests.RequestException:
+        return False
+
+
+@contextmanager
+def app_server(cache_dir: Path, log_path: Path | None = None,
+               options: Sequence[str] = ()) -> Iterator[AppServer]:
+    """``streamlit run app.py`` on a free loopback port, reading ``cache_dir`` offline.
+
+    ``options`` are further ``streamlit run`` options (e.g. ``--runner.postScriptGC false``)
+    to try a configuration change.
+    """
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+               *options]
+    log = open(log_path or Path(cache_dir) / "bench-server.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=app_environment(cache_dir),
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: process.poll() is None and _healthy(url), 90, "streamlit server")
+        yield AppServer(url, process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+        log.close()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text() if (task / "children").exists() else ""
+        found += [int(p) for p in text.split()]
+    return found
+
+
+def _status_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds process ``pid`` has used so far (/proc, Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_memory(pid: int) -> dict[str, float]:
+    """Resident memory of process ``pid`` and all its descendants, in bytes.
+
+    Read from /proc (Linux): ``rss`` and ``peak_rss`` (VmHWM) summed over the tree, and
+    ``pss`` (proportional set size, shared pages split between processes) from
+    smaps_rollup. One process today: Streamlit runs scripts in threads.
+    """
+    pids, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        if Path(f"/proc/{current}").exists():
+            pids.append(current)
+            queue += _children(current)
+    rss = sum(_status_kib(p, "VmRSS") for p in pids) * 1024
+    peak = sum(_status_kib(p, "VmHWM") for p in pids) * 1024
+    pss = 0
+    for p in pids:
+        rollup = Path(f"/proc/{p}/smaps_rollup")
+        for line in rollup.read_text().splitlines() if rollup.exists() else []:
+            if line.startswith("Pss:"):
+                pss += int(line.split()[1]) * 1024
+    return {"rss": float(rss), "peak_rss": float(peak), "pss": float(pss),
+            "processes": float(len(pids))}
+
+
+if __name__ == "__main__":
+    from bench.national import DEFAULT_CACHE
+
+    with app_server(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CACHE) as server:
+        print(server.url, flush=True)
+        try:
+            input("serving; press Enter to stop\n")
+        except EOFError:
+            pass
