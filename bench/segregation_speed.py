@@ -50,6 +50,7 @@ def pysal_segregation(counts: pd.DataFrame, groups, detailed) -> pd.DataFrame:
         for group in groups:
             row[f"d_{group}"] = pysal.singlegroup.Dissim(units, group, "total").statistic
             row[f"isolation_{group}"] = pysal.singlegroup.Isolation(units, group, "total").statistic
+        # PySAL's H is NaN when a category is absent from the district (0 · ln(1/0)).
         present = [c for c in detailed if units[c].sum() > 0]
         row["entropy_h"] = pysal.multigroup.MultiInfoTheory(units, present).statistic
         row["simpson_diversity"] = pysal.multigroup.SimpsonsInteraction(units, present).statistic

@@ -5,28 +5,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
+from bench.common import CannotRun
+from bench.national import HOSTS, publisher_mirror
 from data_sources.cache import Cache
 from data_sources.http import make_session
 from data_sources.refresh import RefreshContext
 from settings import PROJECT_ROOT, Settings, get_settings
-from tests.mirror import Mirror, free_port
-
-HOSTS = {
-    "GRA_NOMIS_BASE_URL": "www.nomisweb.co.uk",
-    "GRA_IOD_BASE_URL": "assets.publishing.service.gov.uk",
-    "GRA_GEOPORTAL_BASE_URL": "services1.arcgis.com",
-    "GRA_ONS_HUB_BASE_URL": "hub.arcgis.com",
-    "GRA_POLICE_BASE_URL": "data.police.uk",
-    "GRA_POSTCODES_BASE_URL": "api.postcodes.io",
-}
+from tests.mirror import Mirror
 
 
 @pytest.fixture(autouse=True)
@@ -98,28 +89,11 @@ def mirror_environment(base: str, cache_dir: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def national_mirror() -> Iterator[str]:
     """The base URL of ../shared's publisher mirror, started on a free loopback port."""
-    if not MIRROR_SCRIPT.is_file():
-        pytest.skip(f"no national publisher mirror at {MIRROR_SCRIPT} (../shared absent)")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(MIRROR_SCRIPT), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{base}/data.police.uk/api/forces", timeout=30)
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        with publisher_mirror() as base:
+            yield base
+    except CannotRun as reason:
+        pytest.skip(str(reason))
 
 
 @pytest.fixture(scope="session")
