@@ -47,10 +47,12 @@ REFRESH = [sys.executable, "-m", "data_sources", "refresh",
 
 
 def app_environment(cache_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment of a process reading the national cache (offline, own empty store)."""
+    """The environment of a process reading a cache offline with its own empty report store
+    (nothing from the shell's GRA_ variables); ``extra`` adds or overrides variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRA_")}
     env.update(GRA_CACHE_DIR=str(cache_dir), GRA_OFFLINE="1",
-               GRA_DATABASE_URL=f"sqlite:///{cache_dir / 'bench-reports.db'}", **extra)
+               GRA_DATABASE_URL=f"sqlite:///{cache_dir / 'bench-reports.db'}")
+    env.update(extra)
     return env
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,19 +35,24 @@ def _healthy(url: str) -> bool:
 
 @contextmanager
 def app_server(cache_dir: Path, log_path: Path | None = None,
-               options: Sequence[str] = ()) -> Iterator[AppServer]:
+               options: Sequence[str] = (), env: Mapping[str, str] | None = None,
+               ) -> Iterator[AppServer]:
     """``streamlit run app.py`` on a free loopback port, reading ``cache_dir`` offline.
 
     ``options`` are further ``streamlit run`` options (e.g. ``--runner.postScriptGC false``)
-    to try a configuration change.
+    to try a configuration change; ``env`` replaces the process environment (default
+    :func:`bench.national.app_environment` of ``cache_dir``).
     """
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
                *options]
-    log = open(log_path or Path(cache_dir) / "bench-server.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=app_environment(cache_dir),
+    log_path = log_path or Path(cache_dir) / "bench-server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")  # noqa: SIM115
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT,
+                               env=dict(env) if env is not None else app_environment(cache_dir),
                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -1,23 +1,20 @@
 """Driving the real app in headless Chromium (Debian's chromium and chromium-driver).
 
-:func:`start_app` runs ``streamlit run app.py`` on a free loopback port; :func:`chrome`
-opens a headless browser that saves downloads to a folder; the ``wait_*`` and ``pick_*``
-helpers know the few pieces of Streamlit's page the tests touch. Screenshots go under
-``test-artifacts/`` (ignored by git) so a person can look at them after a run.
+The app itself is served by :func:`bench.server.app_server` (``streamlit run app.py`` on
+a free loopback port), as for the benchmarks; :func:`chrome` opens a headless browser
+that saves downloads to a folder; the ``wait_*`` and ``pick_*`` helpers know the few
+pieces of Streamlit's page the tests touch. Screenshots go under ``test-artifacts/``
+(ignored by git) so a person can look at them after a run.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
@@ -29,7 +26,6 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from settings import PROJECT_ROOT
-from tests.mirror import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -45,39 +41,6 @@ def browser_missing() -> str | None:
         if not path.is_file():
             return f"{path} is missing (Debian package {package}; .ci/run installs it)"
     return None
-
-
-@contextmanager
-def start_app(env: dict[str, str], *, timeout: float = 90) -> Iterator[str]:
-    """``streamlit run app.py`` on a free loopback port with ``env``; yields its URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true",
-               "--browser.gatherUsageStats", "false"]
-    log = ARTIFACTS / f"streamlit-{port}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if requests.get(f"{url}/_stcore/health", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @contextmanager
@@ -199,14 +162,6 @@ def wait_download(folder: Path, suffix: str, timeout: float = 60) -> Path:
             return done[0]
         time.sleep(0.2)
     raise AssertionError(f"no {suffix} file was downloaded into {folder}")
-
-
-def app_environment(cache_dir: Path, database: Path) -> dict[str, str]:
-    """The server's environment: this cache, this report database, nothing from the shell."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRA_")}
-    env.update(GRA_CACHE_DIR=str(cache_dir), GRA_DATABASE_URL=f"sqlite:///{database}",
-               GRA_OFFLINE="1")
-    return env
 
 
 def clean_artifacts() -> None:

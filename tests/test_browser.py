@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from bench.national import app_environment
+from bench.server import app_server
 from settings import PROJECT_ROOT
 from tests.browser import (
-    app_environment,
+    ARTIFACTS,
     browser_missing,
     chrome,
     clean_artifacts,
@@ -24,7 +29,6 @@ from tests.browser import (
     click_button,
     pick_option,
     shot,
-    start_app,
     wait_download,
     wait_idle,
     wait_map,
@@ -35,13 +39,22 @@ from tests.conftest import HOSTS
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
 
 
+@contextmanager
+def serve(cache_dir: Path, tmp_path: Path, **extra: str) -> Iterator[str]:
+    """The app on ``cache_dir`` (offline, an empty report store in ``tmp_path``); its URL."""
+    env = app_environment(cache_dir, GRA_DATABASE_URL=f"sqlite:///{tmp_path / 'reports.db'}",
+                          **extra)
+    with app_server(cache_dir, ARTIFACTS / f"streamlit-{tmp_path.name}.log", env=env) as server:
+        yield server.url
+
+
 @pytest.fixture(scope="module")
 def cache_dir(mirror, tmp_path_factory):
     """A cache fetched for real from the loopback mirror by the refresh command."""
     mirror.reset()
     clean_artifacts()
     root = tmp_path_factory.mktemp("browser-cache")
-    env = app_environment(root, root / "reports.db")
+    env = app_environment(root, GRA_DATABASE_URL=f"sqlite:///{root / 'reports.db'}")
     env.pop("GRA_OFFLINE")
     env.update({variable: mirror.url(host) for variable, host in HOSTS.items()})
     env.update(GRA_STRICT_ROW_COUNTS="0", GRA_HTTP_RETRIES="1", GRA_HTTP_BACKOFF="0.01")
@@ -53,8 +66,7 @@ def cache_dir(mirror, tmp_path_factory):
 
 @pytest.mark.timeout(300)
 def test_map_area_indicator_profile_and_pdf_download(cache_dir, tmp_path):
-    with start_app(app_environment(cache_dir, tmp_path / "reports.db")) as url, \
-            chrome(tmp_path / "downloads") as driver:
+    with serve(cache_dir, tmp_path) as url, chrome(tmp_path / "downloads") as driver:
         driver.get(url)
         wait_map(driver)
         wait_idle(driver)
@@ -90,8 +102,7 @@ def test_map_area_indicator_profile_and_pdf_download(cache_dir, tmp_path):
 
 @pytest.mark.timeout(300)
 def test_keyboard_only_search_and_pick(cache_dir, tmp_path):
-    with start_app(app_environment(cache_dir, tmp_path / "reports.db")) as url, \
-            chrome(tmp_path / "downloads") as driver:
+    with serve(cache_dir, tmp_path) as url, chrome(tmp_path / "downloads") as driver:
         driver.get(url)
         wait_map(driver)
         wait_idle(driver)
@@ -118,9 +129,8 @@ def test_keyboard_only_search_and_pick(cache_dir, tmp_path):
 
 @pytest.mark.timeout(300)
 def test_dark_theme_map_and_profile(cache_dir, tmp_path, monkeypatch):
-    env = app_environment(cache_dir, tmp_path / "reports.db")
-    env["STREAMLIT_THEME_BASE"] = "dark"
-    with start_app(env) as url, chrome(tmp_path / "downloads") as driver:
+    with serve(cache_dir, tmp_path, STREAMLIT_THEME_BASE="dark") as url, \
+            chrome(tmp_path / "downloads") as driver:
         driver.get(f"{url}/?area=E09000001&level=lsoa&indicator=imd_score")
         wait_map(driver)
         wait_idle(driver)
