@@ -222,9 +222,10 @@ def build_tiles(cache: Cache) -> list[Provenance]:
     Raises
     ------
     TileBuildError
-        After the other archives are built and stored, when tippecanoe was missing or
-        failed for any, or an archive lost areas. Each such failure is also recorded on
-        its dataset's entry, and its earlier archive stays in use.
+        When tippecanoe is missing (nothing is built); or, after the other archives are
+        built and stored, when tippecanoe failed for one or an archive lost areas. Each
+        failure is also recorded on the dataset's manifest entry, and its earlier archive
+        stays in use.
 
     Notes
     -----
@@ -234,18 +235,24 @@ def build_tiles(cache: Cache) -> list[Provenance]:
     the largest tile (bytes as stored, gzip-compressed: what the browser downloads) and
     the number of areas present.
     """
-    stored, failures = [], []
-    binary: Path | TileBuildError | None = None
+    ready = []
     for spec in TILE_LAYERS:
         source = cache.provenance(spec.source)
         if source is None or not source.file:
             cache.record_failure(_provenance(spec, source), f"{spec.source} is not cached")
-            continue
+        else:
+            ready.append((spec, source))
+    if not ready:
+        return []
+    try:
+        binary = find_tippecanoe()
+    except TileBuildError as missing:
+        for spec, source in ready:
+            cache.record_failure(_provenance(spec, source), str(missing))
+        raise
+    stored, failures = [], []
+    for spec, source in ready:
         try:
-            if binary is None:
-                binary = _binary()
-            if isinstance(binary, TileBuildError):
-                raise binary
             stored.append(_build_archive(cache, spec, source, binary))
         except TileBuildError as exc:
             cache.record_failure(_provenance(spec, source), str(exc))
@@ -253,14 +260,6 @@ def build_tiles(cache: Cache) -> list[Provenance]:
     if failures:
         raise TileBuildError("; ".join(failures) + " (earlier archives, if any, stay in use)")
     return stored
-
-
-def _binary() -> Path | TileBuildError:
-    """The tippecanoe binary, or the error saying it is missing (raised per archive)."""
-    try:
-        return find_tippecanoe()
-    except TileBuildError as exc:
-        return exc
 
 
 def _build_archive(cache: Cache, spec: TileLayer, source: Provenance,

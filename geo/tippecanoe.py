@@ -112,7 +112,7 @@ def run_tippecanoe(
     named = [argument for layer, path in layers.items()
              for argument in ("--named-layer", f"{layer}:{path.name}")]
     command = [str(binary), "--output", out.name, "--force", "--quiet",
-               f"--temporary-directory={folder}", f"--name={name}",
+               "--temporary-directory=.", f"--name={name}",
                f"--attribution={attribution}", *options, *named]
     done = _run(command, folder)
     if done.returncode != 0 or not out.is_file():

@@ -328,6 +328,12 @@ def test_a_failing_tippecanoe_keeps_the_earlier_archive_and_says_why(cache, tmp_
     assert load_tile_index(cache, "lsoa").file == before["tiles_lsoa"]
 
 
+def test_the_same_boundaries_give_the_same_archive(cache):
+    # Same name, so a browser's cached tiles stay good across rebuilds that changed nothing.
+    first = {p.dataset: p.file for p in build_tiles(cache)}
+    assert {p.dataset: p.file for p in build_tiles(cache)} == first
+
+
 def test_a_new_archive_replaces_the_old_which_is_kept_until_the_next(cache):
     build_tiles(cache)
     first = cache.provenance("tiles_lsoa").file
@@ -437,18 +443,26 @@ def test_national_tiles_hold_every_area_at_every_zoom(national, capsys):
     report = []
     for spec in TILE_LAYERS:
         index = load_tile_index(cache, spec.name)
-        source = cache.load_table(spec.source, columns=["area_code", "geometry"])
+        source = cache.load_table(spec.source, columns=["area_code", "area_name", "geometry"])
         assert index.codes == tuple(sorted(source["area_code"]))
         everyone = set(enumerate(index.codes))
         path = cache.root / index.file
-        by_zoom = defaultdict(set)
+        by_zoom, labels = defaultdict(set), defaultdict(set)
         for (z, _x, _y), data in tiles_of(path).items():
-            for feature in mapbox_vector_tile.decode(data)[AREAS_LAYER]["features"]:
+            layers = mapbox_vector_tile.decode(data)
+            for feature in layers[AREAS_LAYER]["features"]:
                 assert feature["geometry"]["coordinates"], feature["properties"]
                 by_zoom[z].add((feature["id"], feature["properties"]["code"]))
+            for feature in layers.get(LABELS_LAYER, {}).get("features", []):
+                labels[z].add((feature["id"], feature["properties"]["code"]))
         assert sorted(by_zoom) == list(range(spec.minzoom, spec.maxzoom + 1))
         for zoom, found in by_zoom.items():
             assert found == everyone, (spec.dataset, zoom, len(everyone - found))
+        if spec.label_minzoom is not None:
+            assert all(labels[z] == everyone for z in range(spec.label_minzoom,
+                                                             spec.maxzoom + 1))
+            points = label_points(source)
+            assert shapely.contains(source.geometry.values, points.geometry.values).all()
         largest = defaultdict(int)
         with open(path, "rb") as f:
             for (z, _x, _y), data in all_tiles(MmapSource(f)):
