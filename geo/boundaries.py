@@ -27,10 +27,8 @@ import shapely
 
 from data_sources.cache import Cache, Provenance
 from data_sources.errors import NotCachedError
+from geo.layers import BRITISH_GRID, WGS84, check_layer
 
-BRITISH_GRID = "EPSG:27700"
-WGS84 = "EPSG:4326"
-POLYGONAL = ("Polygon", "MultiPolygon")
 LSOA_LOOKUP = "lookup_lsoa21_msoa21_lad22"
 # Layers of areas nested in districts get a lad_code column, to draw one district.
 NESTED_IN_DISTRICTS = ("boundaries_msoa21", "boundaries_lsoa21")
@@ -148,7 +146,7 @@ def _simplify(
     layer: gpd.GeoDataFrame, tolerance_m: float, precision_deg: float
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """:func:`simplify_layer`, with notes saying how the coverage was treated."""
-    _check_layer(layer)
+    check_layer(layer)
     _check_parameters(tolerance_m, precision_deg)
     metric = gpd.GeoSeries(layer.geometry.to_crs(BRITISH_GRID).values, crs=BRITISH_GRID)
     notes = [f"simplified with {SIMPLIFIER} in {BRITISH_GRID}, tolerance {tolerance_m:g} m"]
@@ -161,30 +159,6 @@ def _simplify(
     out = layer.drop(columns=layer.geometry.name).copy()
     out = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(rounded, index=layer.index, crs=WGS84))
     return out, notes
-
-
-def _check_layer(layer: gpd.GeoDataFrame) -> None:
-    if not isinstance(layer, gpd.GeoDataFrame):
-        raise ValueError(f"layer must be a GeoDataFrame, not {type(layer).__name__}")
-    if layer.crs is None:
-        raise ValueError("layer has no CRS; set it (e.g. EPSG:4326) before simplifying")
-    if "area_code" not in layer.columns:
-        raise ValueError(f"layer has no area_code column; it has {list(layer.columns)}")
-    codes = layer["area_code"]
-    if codes.isna().any():
-        raise ValueError(f"layer has {int(codes.isna().sum())} row(s) without an area_code")
-    repeated = codes[codes.duplicated()].unique().tolist()
-    if repeated:
-        raise ValueError(f"area_code is not unique: {repeated[:5]} appear more than once")
-    geometry = layer.geometry
-    missing = geometry.isna() | geometry.is_empty
-    if missing.any():
-        raise ValueError(f"missing or empty geometry for {codes[missing].tolist()[:5]}")
-    wrong = ~geometry.geom_type.isin(POLYGONAL)
-    if wrong.any():
-        found = dict(zip(codes[wrong].tolist()[:5], geometry.geom_type[wrong].tolist()[:5],
-                         strict=True))
-        raise ValueError(f"geometry must be Polygon or MultiPolygon; found {found}")
 
 
 def _check_parameters(tolerance_m: float, precision_deg: float) -> None:
