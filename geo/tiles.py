@@ -141,6 +141,16 @@ class TileIndex:
         the archive)."""
         return np.fromiter((self._ids.get(code, -1) for code in codes), dtype=np.int64)
 
+    def codes_of(self, ids: Sequence[int]) -> list[str]:
+        """The GSS codes of feature ids (the inverse of :meth:`ids_of`).
+
+        Raises
+        ------
+        IndexError
+            When an id is not a feature of the archive.
+        """
+        return [self.codes[i] if 0 <= i < len(self.codes) else _missing(i) for i in ids]
+
     def extent(self, codes: Sequence[str] | None = None) -> tuple[float, float, float, float]:
         """(min lon, min lat, max lon, max lat) around ``codes`` (all areas when None);
         codes not in the archive are left out.
@@ -159,6 +169,10 @@ class TileIndex:
                                  f"{self.dataset}")
         return (float(chosen[:, 0].min()), float(chosen[:, 1].min()),
                 float(chosen[:, 2].max()), float(chosen[:, 3].max()))
+
+
+def _missing(feature_id: int) -> str:
+    raise IndexError(f"no feature {feature_id} in the archive")
 
 
 def tile_layer(name: str) -> TileLayer:

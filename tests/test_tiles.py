@@ -43,7 +43,7 @@ from geo.tiles import (
 )
 from geo.tippecanoe import TileBuildError, find_tippecanoe
 from settings import PROJECT_ROOT
-from tests.test_boundaries import grid
+from tests.fixtures.boundaries import grid
 
 # ---------------------------------------------------------------- hand-made boundaries
 
