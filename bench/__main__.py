@@ -132,6 +132,7 @@ def run(groups: Sequence[str], cache_dir: Path, quick: bool = False,
                     if group == "pages" and ctx.baseline and "baseline_server" not in ctx.shared:
                         from bench.server import baseline_server
 
+                        ctx.shared["baseline_server"] = None  # tried once, not per row
                         ctx.shared["baseline_server"] = stack.enter_context(
                             baseline_server(ctx.baseline, ctx.server_options, log))
                     rows += measure(ctx)

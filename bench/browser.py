@@ -4,12 +4,13 @@ A script injected into every new document (CDP ``Page.addScriptToEvaluateOnNewDo
 checks on every animation frame whether the page is done and records
 ``performance.now()`` then, i.e. milliseconds since navigation start:
 
-* map pages: the atlas map (ui/web/atlas-map.js) has its values and MapLibre is idle
-  (every tile loaded and drawn); afterwards the areas actually drawn are counted and
-  tile errors read, so a blank map fails instead of timing fast. For a baseline commit
-  of the old Plotly map (``--baseline``): its MapLibre instance has the choropleth's
-  GeoJSON source, has loaded it and its tiles (``map.loaded()``), and the trace has its
-  areas;
+* map pages: the atlas map (ui/web/atlas-map.js) has drawn every area in its colour
+  (MapLibre idle with the values set: every tile loaded and drawn; region and district
+  names follow, and their time is reported as well); afterwards the areas actually drawn
+  are counted and tile errors read, so a blank map fails instead of timing fast. For a
+  baseline commit of the old Plotly map (``--baseline``): its MapLibre instance has the
+  choropleth's GeoJSON source, has loaded it and its tiles (``map.loaded()``), and the
+  trace has its areas;
 * other pages: Streamlit's script has run (``data-test-script-state`` went from running
   to notRunning), a given text (the page's last heading) is shown and every image has
   loaded.
@@ -61,10 +62,10 @@ INSTRUMENT = """
     const box = document.querySelector('.atlas-map');
     if (!box) return false;
     if (bench.plot === null) bench.plot = performance.now();
-    if (box.dataset.state !== 'idle' || !box.dataset.values) return false;
+    if (box.dataset.areas !== 'drawn' || !box.dataset.values) return false;
     const script = performance.getEntriesByType('resource').find(
       r => /maplibre-gl[.]mjs/.test(r.name));
-    bench.plotlyJs = script ? script.responseEnd : null;
+    bench.mapScript = script ? script.responseEnd : null;
     return true;
   }
   function plotlyDrawn() {
@@ -79,7 +80,7 @@ INSTRUMENT = """
     bench.areas = gd.data[0].locations.length;
     const plotly = performance.getEntriesByType('resource').find(
       r => /plotly/i.test(r.name) && r.name.endsWith('.js'));
-    bench.plotlyJs = plotly ? plotly.responseEnd : null;
+    bench.mapScript = plotly ? plotly.responseEnd : null;
     return true;
   }
   function pageDrawn() {
@@ -110,7 +111,8 @@ class PageTiming:
     """One visit: ms from navigation start to drawn, to the plot element, and bytes.
 
     ``marks`` (ms after navigation start): websocket open, first and last message received,
-    Plotly's script loaded, chart element created, drawn.
+    the map's script loaded (MapLibre's; Plotly's for an old baseline), map element
+    created, areas drawn, and names drawn too.
     """
 
     url: str
@@ -167,13 +169,30 @@ def visit(driver: webdriver.Chrome, url: str, counts: Counts | None = None,
     driver.get(url)
     state = _until_done(driver, "window.__bench", f"{url} not drawn")
     time.sleep(0.5)  # trailing frames (e.g. the rest of the script's output)
-    marks = {k: state.get(k) for k in ("wsOpen", "wsFirst", "plotlyJs", "plot", "done")}
+    marks = {k: state.get(k) for k in ("wsOpen", "wsFirst", "mapScript", "plot", "done")}
     marks["wsLast"] = driver.execute_script("return window.__bench.wsLast;")
+    if map_page:
+        marks["named"] = _names_drawn(driver)
     areas = state.get("areas")
     if map_page and areas is None:
         areas = drawn_areas(driver)
     return PageTiming(url, state["done"], state.get("plot"), areas,
                       counts.websocket if counts else 0, counts.http if counts else 0, marks)
+
+
+def _names_drawn(driver: webdriver.Chrome, timeout: float = 30) -> float | None:
+    """ms after navigation at which the atlas map had drawn its region and district names
+    too (None for another map, or when they never were)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at = driver.execute_script(
+            "const m = performance.getEntriesByName('atlas-map:idle');"
+            "return document.querySelector('.atlas-map') ? (m.length ? m[0].startTime : -1)"
+            " : null;")
+        if at is None or at >= 0:
+            return at
+        time.sleep(0.05)
+    return None
 
 
 def _until_done(driver: webdriver.Chrome, record: str, failure: str) -> dict:

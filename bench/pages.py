@@ -36,9 +36,9 @@ SESSION_PAGES = ("", "?area=E08000025&level=lsoa", "?area=E06000016&level=lsoa",
                  "profile?area=E06000016", "profile?area=E08000025",
                  "trends?area=E06000016", "compare", "about")
 MB = 1e6
-MARK_LABELS = {"wsOpen": "websocket open", "wsFirst": "first message", "plotlyJs":
-               "Plotly script loaded", "plot": "chart element", "wsLast": "last message",
-               "done": "drawn"}
+MARK_LABELS = {"wsOpen": "websocket open", "wsFirst": "first message", "mapScript":
+               "map script loaded", "plot": "map element", "wsLast": "last message",
+               "done": "areas drawn", "named": "names drawn"}
 
 
 def _server_seconds(server: AppServer, page: str, runs: int) -> tuple[float, float]:

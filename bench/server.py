@@ -71,8 +71,9 @@ def app_server(cache_dir: Path, log_path: Path | None = None,
 
 
 def checkout(ref: str) -> Path:
-    """A work tree of commit ``ref`` of this repository under /tmp (made once, then reused),
-    to run an earlier version of the app beside this one.
+    """A work tree of commit ``ref`` of this repository beside the project (made once, then
+    reused; beside it so that its ``../shared`` is this one's), to run an earlier version of
+    the app beside this one.
 
     Raises
     ------
@@ -84,7 +85,7 @@ def checkout(ref: str) -> Path:
     if found.returncode != 0:
         raise CannotRun(f"{ref!r} is not a commit of {PROJECT_ROOT}")
     commit = found.stdout.strip()
-    tree = Path(tempfile.gettempdir()) / f"gra-baseline-{commit[:12]}"
+    tree = PROJECT_ROOT.parent / f"gra-baseline-{commit[:12]}"
     if not (tree / "app.py").is_file():
         subprocess.run(["git", "worktree", "add", "--force", "--detach", str(tree), commit],
                        cwd=PROJECT_ROOT, check=True, capture_output=True)
@@ -96,7 +97,7 @@ def baseline_server(ref: str, options: Sequence[str] = (), log=print) -> Iterato
     """The app of commit ``ref`` on a national cache built by that commit's own code
     (``python -m bench.national`` in its work tree; made once, then reused)."""
     tree = checkout(ref)
-    cache_dir = tree.parent / f"{tree.name}-cache"
+    cache_dir = Path(tempfile.gettempdir()) / f"{tree.name}-cache"
     log(f"baseline {ref}: national cache in {cache_dir} (built by that commit's code) ...")
     built = subprocess.run([sys.executable, "-m", "bench.national", str(cache_dir)], cwd=tree,
                            capture_output=True, text=True, timeout=1800)

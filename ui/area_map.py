@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import streamlit as st
 
+# The PMTiles reader is a classic script: it starts loading here, beside the module.
 _LOADER = """
 export default async function (component) {
   if (!component.data) return undefined;
-  const url = new URL(component.data.script, window.location.origin).href;
-  const module = await import(url);
+  const url = new URL(component.data.script, window.location.origin);
+  if (!window.pmtiles && !document.querySelector("script[data-atlas-pmtiles]")) {
+    const reader = document.createElement("script");
+    reader.src = new URL("vendor/pmtiles.js", url).href;
+    reader.dataset.atlasPmtiles = "loading";
+    reader.onload = () => { reader.dataset.atlasPmtiles = "loaded"; };
+    reader.onerror = () => { reader.dataset.atlasPmtiles = "failed"; };
+    document.head.appendChild(reader);
+  }
+  const module = await import(url.href);
   return module.render(component);
 }
 """

@@ -8,8 +8,10 @@
 // Hover reads name, value and rank from what the browser already holds; a click sends the
 // area's code back to Python as the trigger value "click".
 //
-// For tests and benchmarks the map element carries data-state ("loading" / "idle"),
-// data-values (the version of the values drawn), data-tile-errors and data-error, and
+// For tests and benchmarks the map element carries data-areas ("drawn" once the areas
+// first show in their colours), data-state ("loading" / "idle": everything drawn, names
+// included), data-values (the version of the values drawn), data-tile-errors and
+// data-error, and
 // element.atlas (also window.atlasMap) offers renderedAreas() and pointOf(code).
 
 import * as maplibregl from "./vendor/maplibre-gl.mjs";
@@ -20,17 +22,27 @@ const NO_VALUE = -1;
 const maps = new WeakMap();
 let pmtilesProtocol = null;
 
+// The loader of ui/area_map.py has usually started the PMTiles reader already.
 function loadPmtiles() {
   pmtilesProtocol ??= new Promise((resolve, reject) => {
-    if (window.pmtiles) {
+    const failed = () => reject(new Error("the PMTiles reader (vendor/pmtiles.js) did not load"));
+    let script = document.querySelector("script[data-atlas-pmtiles]");
+    if (window.pmtiles || script?.dataset.atlasPmtiles === "loaded") {
       resolve(window.pmtiles);
       return;
     }
-    const script = document.createElement("script");
-    script.src = new URL("vendor/pmtiles.js", import.meta.url).href;
-    script.onload = () => resolve(window.pmtiles);
-    script.onerror = () => reject(new Error("the PMTiles reader (vendor/pmtiles.js) did not load"));
-    document.head.appendChild(script);
+    if (script?.dataset.atlasPmtiles === "failed") {
+      failed();
+      return;
+    }
+    if (!script) {
+      script = document.createElement("script");
+      script.src = new URL("vendor/pmtiles.js", import.meta.url).href;
+      script.dataset.atlasPmtiles = "loading";
+      document.head.appendChild(script);
+    }
+    script.addEventListener("load", () => resolve(window.pmtiles));
+    script.addEventListener("error", failed);
   }).then((pmtiles) => {
     const protocol = new pmtiles.Protocol();
     maplibregl.addProtocol("pmtiles", protocol.tile);
@@ -101,9 +113,12 @@ function areaLayers(payload) {
   ];
 }
 
+// District outlines and names come from the district archive, which is the areas' own
+// archive on a map of districts (one source, read once).
+const districtSource = (payload) => (payload.layer.level === "lad" ? AREAS : "districts");
+
 function contextLayers(payload, theme) {
   const layers = [];
-  const halo = theme.background;
   const { districts, regions } = payload.context;
   if (districts && payload.layer.level !== "lad") {
     layers.push({
@@ -120,6 +135,12 @@ function contextLayers(payload, theme) {
         "line-width": ["interpolate", ["linear"], ["zoom"], 4, 0.8, 9, 2] },
     });
   }
+  return layers;
+}
+
+// Names are drawn with the browser's own fonts (no glyph server), which takes a few hundred
+// milliseconds in software WebGL: they are added once the areas are drawn.
+function labelLayers(payload, theme) {
   const label = (id, source, minzoom, maxzoom, size) => ({
     id, type: "symbol", source, "source-layer": "labels", minzoom, maxzoom,
     layout: {
@@ -127,20 +148,22 @@ function contextLayers(payload, theme) {
       "symbol-sort-key": ["coalesce", ["get", "rank"], 1e9],
       "text-max-width": 8, "text-padding": 3,
     },
-    paint: { "text-color": theme.text, "text-halo-color": halo, "text-halo-width": 1.6 },
+    paint: { "text-color": theme.text, "text-halo-color": theme.background,
+      "text-halo-width": 1.6 },
   });
-  if (districts) layers.push(label("district-labels", "districts", 6.5, 24, 12));
+  const layers = [];
+  const { districts, regions } = payload.context;
+  if (districts) layers.push(label("district-labels", districtSource(payload), 6.5, 24, 12));
   if (regions) layers.push(label("region-labels", "regions", 0, 7, 14));
   return layers;
 }
 
-function buildStyle(payload, theme) {
-  const sources = {
-    [AREAS]: { type: "vector", url: tileUrl(payload.layer.url), promoteId: undefined },
-  };
-  delete sources[AREAS].promoteId;
+function buildStyle(payload, theme, withLabels) {
+  const sources = { [AREAS]: { type: "vector", url: tileUrl(payload.layer.url) } };
   const { districts, regions } = payload.context;
-  if (districts) sources.districts = { type: "vector", url: tileUrl(districts) };
+  if (districts && districtSource(payload) !== AREAS) {
+    sources.districts = { type: "vector", url: tileUrl(districts) };
+  }
   if (regions) sources.regions = { type: "vector", url: tileUrl(regions) };
   const layers = [{ id: "background", type: "background",
     paint: { "background-color": "rgba(0,0,0,0)" } }];
@@ -149,8 +172,8 @@ function buildStyle(payload, theme) {
       attribution: payload.basemap.attribution, maxzoom: 19 };
     layers.push({ id: "basemap", type: "raster", source: "basemap" });
   }
-  return { version: 8, sources,
-    layers: [...layers, ...areaLayers(payload), ...contextLayers(payload, theme)] };
+  return { version: 8, sources, layers: [...layers, ...areaLayers(payload),
+    ...contextLayers(payload, theme), ...(withLabels ? labelLayers(payload, theme) : [])] };
 }
 
 // ---------------------------------------------------------------- values
@@ -209,8 +232,9 @@ class AtlasMap {
     parent.appendChild(this.box);
     this.data = null;
     this.tileErrors = 0;
+    performance.mark("atlas-map:create");
     this.map = new maplibregl.Map({
-      container: this.canvasBox, style: buildStyle(payload, this.theme),
+      container: this.canvasBox, style: buildStyle(payload, this.theme, false),
       bounds: payload.view.extent, fitBoundsOptions: { padding: 24 },
       dragRotate: false, pitchWithRotate: false, touchPitch: false, maxZoom: 16,
       attributionControl: { compact: true }, cooperativeGestures: false,
@@ -243,7 +267,19 @@ class AtlasMap {
         + this.box.dataset.error + ". The table below lists every value.");
     });
     map.on("dataloading", () => { this.box.dataset.state = "loading"; });
-    map.on("idle", () => { this.box.dataset.state = "idle"; });
+    map.on("load", () => performance.mark("atlas-map:style-loaded"));
+    map.on("idle", () => {
+      if (!this.labelled) {
+        performance.mark("atlas-map:areas-drawn");
+        this.box.dataset.areas = "drawn";
+        this.labelled = true;
+        const names = labelLayers(this.payload, this.theme);
+        for (const layer of names) map.addLayer(layer);
+        if (names.length) return; // idle again once the names are drawn
+      }
+      this.box.dataset.state = "idle";
+      performance.mark("atlas-map:idle");
+    });
     map.on("mousemove", "areas-fill", (event) => this.hover(event));
     map.on("mouseleave", "areas-fill", () => {
       map.getCanvas().style.cursor = "";
@@ -316,7 +352,7 @@ class AtlasMap {
     this.theme = theme;
     if (restyle) {
       // setStyle with diff swaps only what changed; feature-state goes with a new source.
-      this.map.setStyle(buildStyle(payload, theme));
+      this.map.setStyle(buildStyle(payload, theme, this.labelled));
       this.data = null;
       if (this.noticeBox) this.noticeBox.hidden = true;
     } else if (JSON.stringify(before.legend.colours) !== JSON.stringify(payload.legend.colours)
