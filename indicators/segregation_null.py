@@ -124,19 +124,19 @@ def compute_random_benchmarks(counts: pd.DataFrame, observed: pd.DataFrame,
     d = null.dissimilarity()
     iso = null.isolation()
     null.simulate_hard_pairs(d, iso, [str(p) for p in parents])
-    result = pd.DataFrame(index=parents)
+    columns = {}
     for measure, (expected, low, high) in (("d", d), ("isolation", iso)):
         for j, group in enumerate(groups):
             column = f"{measure}_{group}"
             value = observed[column].reindex(parents).to_numpy(dtype="float64", na_value=np.nan)
             known = ~np.isnan(value) & ~np.isnan(expected[:, j])
-            result[f"{column}_expected"] = np.where(known, expected[:, j], np.nan)
-            result[f"{column}_low"] = np.where(known, low[:, j], np.nan)
-            result[f"{column}_high"] = np.where(known, high[:, j], np.nan)
+            columns[f"{column}_expected"] = np.where(known, expected[:, j], np.nan)
+            columns[f"{column}_low"] = np.where(known, low[:, j], np.nan)
+            columns[f"{column}_high"] = np.where(known, high[:, j], np.nan)
             inside = (value >= low[:, j]) & (value <= high[:, j])
-            result[f"{column}_random"] = pd.array(np.where(known, inside, None),
-                                                  dtype="boolean")
-    return result.reindex(observed.index)
+            columns[f"{column}_random"] = pd.array(np.where(known, inside, None),
+                                                   dtype="boolean")
+    return pd.DataFrame(columns, index=parents).reindex(observed.index)
 
 
 def benchmark_note(value: float, expected: float, low: float, high: float,
@@ -278,7 +278,9 @@ class _Null:
             big_g, big_t = int(self.big_g[i, j]), int(self.big_t[i, 0])
             rng = np.random.default_rng([SEED, zlib.crc32(parents[i].encode()), j])
             few = min(big_g, big_t - big_g)
-            drawn = rng.multivariate_hypergeometric(t, few, size=SIMULATIONS, method="count")
+            # "count" draws person by person, "marginals" small area by small area
+            method = "count" if few <= 10 * len(t) else "marginals"
+            drawn = rng.multivariate_hypergeometric(t, few, size=SIMULATIONS, method=method)
             g = drawn if few == big_g else t - drawn
             dissimilarity = (big_t / (2 * big_g * (big_t - big_g))
                              * np.abs(g - big_g * t / big_t).sum(axis=1))

@@ -47,7 +47,7 @@ def test_search_theme_and_level_filters(monkeypatch, tmp_path):
     app.text_input[0].set_value("dissimilarity").run()
     ids = indicator_ids(app)
     assert "d_asian" in ids and "imd_score" not in ids
-    assert all(CATALOGUE[i].theme == "segregation" for i in ids)
+    assert {CATALOGUE[i].theme for i in ids} == {"segregation", "uncertainty"}
     app.text_input[0].set_value("").run()
     app.multiselect[0].set_value(["deprivation"])
     app.selectbox[0].set_value("lsoa").run()

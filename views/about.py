@@ -22,6 +22,7 @@ THEME_TITLES = {
     "deprivation": "Deprivation (English Indices of Deprivation)",
     "police": "Police-recorded public order and anti-social behaviour",
     "reports": "Tension reports from member organisations",
+    "uncertainty": "Segregation against random placement (expected value, range, flag)",
 }
 POLARITY = {"higher_worse": "Higher is worse", "higher_better": "Higher is better",
             "neutral": "Neither better nor worse"}
