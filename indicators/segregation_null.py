@@ -139,27 +139,48 @@ def compute_random_benchmarks(counts: pd.DataFrame, observed: pd.DataFrame,
     return pd.DataFrame(columns, index=parents).reindex(observed.index)
 
 
+def _known(value: object) -> bool:
+    return value is not None and not pd.isna(value)
+
+
+def benchmark_verdict(value: float, low: float, high: float, residents: float | None) -> str:
+    """A D or isolation value against random placement, in a few words (for tables)."""
+    if not (_known(value) and _known(low) and _known(high)):
+        return ""
+    if value < low:
+        verdict = "lower than random placement gives"
+    elif value > high:
+        verdict = "higher than random placement gives"
+    else:
+        verdict = "not clearly different from random"
+    if _known(residents) and residents < SMALL_GROUP:
+        verdict += f"; small group ({residents:,.0f} residents)"
+    return verdict
+
+
 def benchmark_note(value: float, expected: float, low: float, high: float,
-                   random: bool | None, residents: float | None, group: str,
-                   decimals: int = 3) -> str:
+                   residents: float | None, group: str, decimals: int = 3) -> str:
     """What a reader must know about one D or isolation value, in plain English.
 
-    Empty when the value is clearly not random and rests on at least
-    :data:`SMALL_GROUP` residents of the group.
+    Empty when the value is clearly above what random placement gives and rests on at
+    least :data:`SMALL_GROUP` residents of the group.
     """
-    if value is None or pd.isna(value) or pd.isna(expected):
+    if not (_known(value) and _known(expected) and _known(low) and _known(high)):
         return ""
     shown = f"{expected:.{decimals}f} (95% range {low:.{decimals}f}–{high:.{decimals}f})"
     parts = []
-    if random is not None and not pd.isna(random) and bool(random):
+    if value < low:
+        parts.append(f"Lower than random placement of the same people gives "
+                     f"({expected:.{decimals}f}, 95% range {low:.{decimals}f}–"
+                     f"{high:.{decimals}f}): more evenly spread than chance would leave them.")
+    elif value <= high:
         parts.append(f"Not clearly different from a random spread: random placement of the "
                      f"same people gives {shown}.")
-    small = residents is not None and not pd.isna(residents) and residents < SMALL_GROUP
-    if small:
+    if _known(residents) and residents < SMALL_GROUP:
         parts.append(f"Small group ({residents:,.0f} {group} residents, fewer than "
                      f"{SMALL_GROUP}): chance alone gives about {expected:.{decimals}f}, "
                      "so read this value with care.")
-    elif parts == [] and expected > value / 2:
+    elif not parts and expected > value / 2:
         parts.append(f"Chance alone gives about {expected:.{decimals}f}, more than half of "
                      "this value.")
     return " ".join(parts)

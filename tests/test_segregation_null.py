@@ -16,6 +16,7 @@ from indicators.segregation_null import (
     SMALL_GROUP,
     benchmark_columns,
     benchmark_note,
+    benchmark_verdict,
     compute_random_benchmarks,
 )
 from tests.fixtures.census import detailed_counts, parse, ts021_csv
@@ -202,9 +203,11 @@ def test_small_group_indistinguishable_from_random_is_flagged() -> None:
     assert found["d_black_random"] and found["isolation_black_random"]
     assert not found["d_asian_random"] and not found["isolation_asian_random"]
     note = benchmark_note(black_d, found["d_black_expected"], found["d_black_low"],
-                          found["d_black_high"], found["d_black_random"], 76, "Black")
+                          found["d_black_high"], 76, "Black")
     assert note.startswith("Not clearly different from a random spread: random placement "
                            "of the same people gives 0.1")
+    assert benchmark_verdict(black_d, found["d_black_low"], found["d_black_high"], 76) == (
+        "not clearly different from random; small group (76 residents)")
     assert "Small group (76 Black residents, fewer than 500)" in note
 
 
@@ -226,16 +229,25 @@ def test_every_value_gets_its_four_columns_and_missing_values_stay_missing() -> 
 
 
 @pytest.mark.parametrize(
-    ("value", "random", "residents", "expected_text"),
+    ("value", "residents", "verdict", "note"),
     [
-        (0.40, False, 4_000, ""),
-        (0.40, False, 300, "Small group (300 Black residents, fewer than 500): chance alone "
-                           "gives about 0.130, so read this value with care."),
-        (0.15, True, 4_000, "Not clearly different from a random spread: random placement of "
-                            "the same people gives 0.130 (95% range 0.070–0.200)."),
-        (0.22, False, 4_000, "Chance alone gives about 0.130, more than half of this value."),
+        (0.40, 4_000, "higher than random placement gives", ""),
+        (0.40, 300, "higher than random placement gives; small group (300 residents)",
+         "Small group (300 Black residents, fewer than 500): chance alone gives about 0.130, "
+         "so read this value with care."),
+        (0.15, 4_000, "not clearly different from random",
+         "Not clearly different from a random spread: random placement of the same people "
+         "gives 0.130 (95% range 0.070–0.200)."),
+        (0.22, 4_000, "higher than random placement gives",
+         "Chance alone gives about 0.130, more than half of this value."),
+        (0.05, 4_000, "lower than random placement gives",
+         "Lower than random placement of the same people gives (0.130, 95% range "
+         "0.070–0.200): more evenly spread than chance would leave them."),
     ],
 )
-def test_notes_say_what_a_reader_must_know(value, random, residents, expected_text) -> None:
-    assert benchmark_note(value, 0.13, 0.07, 0.2, random, residents, "Black") == expected_text
+def test_verdicts_and_notes_say_what_a_reader_must_know(value, residents, verdict,
+                                                         note) -> None:
+    assert benchmark_verdict(value, 0.07, 0.2, residents) == verdict
+    assert benchmark_note(value, 0.13, 0.07, 0.2, residents, "Black") == note
     assert SMALL_GROUP == 500
+    assert benchmark_verdict(float("nan"), 0.07, 0.2, 100) == ""
