@@ -139,6 +139,18 @@ def compute_random_benchmarks(counts: pd.DataFrame, observed: pd.DataFrame,
     return pd.DataFrame(columns, index=parents).reindex(observed.index)
 
 
+def residents_column(column: str) -> str | None:
+    """The residents column a D or isolation column rests on (``d_black_2011`` →
+    ``residents_black_2011``), or None for any other column."""
+    for measure in MEASURES:
+        if column.startswith(f"{measure}_"):
+            rest = column.removeprefix(f"{measure}_")
+            group = rest.removesuffix("_2011")
+            if group in GROUPS:
+                return f"residents_{rest}"
+    return None
+
+
 def _known(value: object) -> bool:
     return value is not None and not pd.isna(value)
 

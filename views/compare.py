@@ -8,10 +8,12 @@ from ui.cached import data_ready, load_available_indicators, load_hierarchy, loa
 from ui.compare_view import (
     MAX_AREAS,
     MIN_AREAS,
+    RANDOM_COLUMNS,
     build_compare_figure,
     check_selection,
     compute_comparison,
     compute_wide,
+    random_caveat,
 )
 from ui.first_run import render_first_run
 from ui.map_view import MAP_LEVELS, rank_note
@@ -83,8 +85,9 @@ for indicator in indicators:
     missing = part.loc[part["value"].isna(), "area_name"].dropna().tolist()
     render_chart_block(
         build_compare_figure(part, indicator),
-        part[["area_code", "area_name", "value", "unit", "rank", "areas_ranked", "vintage"]],
+        part[["area_code", "area_name", "value", "unit", "rank", "areas_ranked", "vintage",
+              *(RANDOM_COLUMNS if part["random_verdict"].notna().any() else [])]],
         f"compare_{indicator.id}_{level}.csv", f"bar_{indicator.id}",
         f"{indicator.definition} {rank_note(indicator.polarity, n)} "
-        + (f"No value for: {', '.join(missing)}. " if missing else "")
+        + (f"No value for: {', '.join(missing)}. " if missing else "") + random_caveat(part)
         + f"Vintage: {indicator.vintage}. {indicator.attribution}")
