@@ -64,7 +64,9 @@ def test_methodology_explains_measures_and_suppression(monkeypatch, tmp_path):
     text = all_text(app)
     for words in ["Index of dissimilarity", "Isolation", "Theil's H", "Simpson diversity",
                   "Location quotient", "`seg_unit`", "IoD 2019 on 2021 LSOAs", "extent",
-                  "local concentration", '"<5"', "Secondary suppression", "never public"]:
+                  "local concentration", '"<5"', "Secondary suppression", "never public",
+                  "**Against random placement**", "95% range if random", "**Small groups.**",
+                  "gets no value (the reason is given)"]:
         assert words in text, words
     assert any(r"\frac{g_i}{G}" in e.value for e in app.latex)
 

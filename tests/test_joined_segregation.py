@@ -163,3 +163,31 @@ def test_a_change_of_unit_between_builds_is_reported(tmp_path):
     build_joined(cache)
     assert not any(n.startswith("segregation unit changed")
                    for n in cache.provenance(AREA_TABLE).notes)
+
+
+# ---------------------------------------------------------------- national, from the mirror
+@pytest.mark.national
+def test_national_small_groups_against_random_placement(national):
+    """Issue 12's figures on Census 2021 across MSOAs (the mirror has no LSOA counts)."""
+    assert f"{SEG_UNIT_NOTE}MSOAs: Census 2021 counts by LSOA are not available" in \
+        national.result.stdout
+    lads = districts(national.cache.load_table(AREA_TABLE))
+    assert set(lads["seg_unit"]) == {"msoa"}
+    torridge = lads.loc["E07000046"]
+    assert torridge["residents_black"] == 76
+    assert torridge["d_black"] == pytest.approx(0.156, abs=5e-4)
+    assert torridge["d_black_expected"] == pytest.approx(0.128, abs=5e-4)
+    assert torridge["d_black_low"] < torridge["d_black"] < torridge["d_black_high"]
+    assert torridge["d_black_random"] and torridge["isolation_black_random"]
+    d = pd.DataFrame({g: lads[f"d_{g}"] for g in GROUPS if g != "white_british"}).stack()
+    expected = pd.DataFrame({g: lads[f"d_{g}_expected"] for g in d.index.levels[1]}).stack()
+    flagged = pd.DataFrame({g: lads[f"d_{g}_random"] for g in d.index.levels[1]}).stack()
+    residents = pd.DataFrame({g: lads[f"residents_{g}"] for g in d.index.levels[1]}).stack()
+    small = residents.reindex(d.index) < 500
+    half = expected.reindex(d.index) > d / 2
+    flagged = flagged.reindex(d.index).astype(bool)
+    assert (len(d), int(small.sum())) == (1_535, 121)  # as the issue counted
+    assert (int(flagged[small].sum()), int(half[small].sum())) == (10, 27)
+    assert (int(flagged[~small].sum()), int(half[~small].sum())) == (3, 18)
+    every = lads[[f"d_{g}" for g in GROUPS]].notna()
+    assert (lads[[f"d_{g}_random" for g in GROUPS]].notna().to_numpy() == every.to_numpy()).all()
