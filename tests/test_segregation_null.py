@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from bench.segregation_speed import pysal_single_value_test, within_simulation_error
 from indicators.segregation import compute_segregation
 from indicators.segregation_null import (
     SMALL_GROUP,
@@ -120,32 +120,8 @@ def test_few_small_areas_are_simulated_exactly_and_reproducibly() -> None:
 # ---------------------------------------------------------------- PySAL as the oracle
 def pysal_null(counts: pd.DataFrame, measure: str, approach: str, iterations: int):
     """PySAL's SingleValueTest of one district's D or isolation (seeded, one process)."""
-    inference = pytest.importorskip("segregation.inference", reason="PySAL not installed")
-    singlegroup = pytest.importorskip("segregation.singlegroup")
-    gpd = pytest.importorskip("geopandas")
-    from shapely.geometry import Point
-
-    frame = gpd.GeoDataFrame(counts[["black", "total"]].reset_index(drop=True),
-                             geometry=[Point(i, 0) for i in range(len(counts))])
-    index = {"d": singlegroup.Dissim, "isolation": singlegroup.Isolation}[measure]
-    np.random.seed(12)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return inference.SingleValueTest(index(frame, "black", "total"),
-                                         iterations_under_null=iterations,
-                                         null_approach=approach, n_jobs=1)
-
-
-def within_simulation_error(ours: float, sims: np.ndarray, q: float, slack: float = 0.0) -> bool:
-    """Whether ``ours`` lies (give or take ``slack``) between the order statistics of
-    ``sims`` that bracket its ``q`` quantile with 99.7% confidence (the binomial spread of
-    a quantile's rank)."""
-    n = len(sims)
-    spread = 3 * math.sqrt(n * q * (1 - q))
-    ordered = np.sort(sims)
-    low = ordered[max(int(n * q - spread), 0)]
-    high = ordered[min(int(math.ceil(n * q + spread)), n - 1)]
-    return bool(low - slack <= ours <= high + slack)
+    pytest.importorskip("segregation", reason="PySAL segregation not installed")
+    return pysal_single_value_test(counts, "black", measure, approach, iterations)
 
 
 def assert_agrees(row: pd.Series, measure: str, test, slack: float = 0.0) -> None:
