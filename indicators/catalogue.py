@@ -147,7 +147,10 @@ def _identifiers() -> list[Indicator]:
         Indicator("seg_unit", "Small areas used for segregation",
                   "The small areas a district's segregation measures were computed across: "
                   "lsoa when Census counts by LSOA were available, msoa when only counts by "
-                  "MSOA were; the 2011 values and the change use the same kind of area.",
+                  "MSOA were; the 2011 values and the change use the same kind of area. One "
+                  "kind for every district of a build: a district missing some of its small "
+                  "areas' counts has no segregation values rather than values across part "
+                  "of it or across the other kind.",
                   "text", "neutral", ("lad",), "identifier", CENSUS_2021, "Census 2021",
                   OGL, ONS, 0),
         ident("month", "Month", "The calendar month of the counts (YYYY-MM).",

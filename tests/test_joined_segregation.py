@@ -15,6 +15,7 @@ import pytest
 
 from data_sources.cache import Cache, Provenance
 from indicators.catalogue import CATALOGUE
+from indicators.export import export_from_cache
 from indicators.joined import (
     AREA_TABLE,
     SEG_UNIT_NOTE,
@@ -163,6 +164,29 @@ def test_a_change_of_unit_between_builds_is_reported(tmp_path):
     build_joined(cache)
     assert not any(n.startswith("segregation unit changed")
                    for n in cache.provenance(AREA_TABLE).notes)
+
+
+def test_the_export_carries_the_columns_and_their_dictionary(tmp_path):
+    cache = Cache(tmp_path / "cache")
+    for dataset, frame in census_inputs().tables.items():
+        cache.store_table(frame, Provenance(dataset, "test", dataset, "http://x/" + dataset,
+                                            "v", "g", "OGL", "attr"))
+    build_joined(cache)
+    written = export_from_cache(cache, "lad", "csv", tmp_path / "out" / "districts.csv")
+    data = pd.read_csv(written[0]).set_index("area_code")
+    assert data.loc["E07000999", "d_black_random"] and data.loc["E07000999", "seg_unit"] == \
+        "lsoa"
+    assert data.loc["E07000999", "residents_black"] == 76
+    dictionary = pd.read_csv(tmp_path / "out" / "districts_data_dictionary.csv").set_index(
+        "column")
+    for column in ("d_black_expected", "d_black_low", "d_black_high", "d_black_random",
+                   "isolation_black_2011_random", "residents_black", "seg_unit"):
+        assert column in dictionary.index
+    flag = dictionary.loc["d_black_random"]
+    assert flag["unit"] == "yes/no" and flag["vintage"] == "Census 2021"
+    assert flag["licence"] == "Open Government Licence v3.0"
+    assert "cannot be told from a random spread" in flag["definition"]
+    assert dictionary.loc["d_black_low", "unit"] == "index 0-1"
 
 
 # ---------------------------------------------------------------- national, from the mirror
