@@ -11,7 +11,12 @@ from __future__ import annotations
 import pandas as pd
 
 from indicators.catalogue import CATALOGUE, GROUPS
-from indicators.segregation_null import SMALL_GROUP, benchmark_note, benchmark_verdict
+from indicators.segregation_null import (
+    SMALL_GROUP,
+    benchmark_note,
+    benchmark_verdict,
+    shown_decimals,
+)
 
 UNIT_WORDS = {"lsoa": "LSOAs (about 1,500 residents each)",
               "msoa": "MSOAs (about 7,500 residents each)"}
@@ -58,7 +63,8 @@ def random_placement_table(area: pd.Series) -> pd.DataFrame:
                 "random": None if pd.isna(area[f"{column}_random"])
                 else bool(area[f"{column}_random"]),
                 "verdict": benchmark_verdict(value, low, high, residents),
-                "note": benchmark_note(value, expected, low, high, residents, name),
+                "note": benchmark_note(value, expected, low, high, residents, name,
+                                       dissimilarity=measure == "d"),
             })
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -76,21 +82,28 @@ def random_placement_explanation(seg_unit: object) -> str:
 
 
 def random_placement_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as shown: text columns, three decimals as in the catalogue."""
-    decimals = CATALOGUE["d_black"].decimals
+    """The table as shown: text columns, three decimals as in the catalogue, more where a
+    value and its range would otherwise round alike (:func:`shown_decimals`)."""
+    base = CATALOGUE["d_black"].decimals
+    rows = []
+    for r in table.itertuples():
+        places = shown_decimals(r.value, r.expected, r.low, r.high, base)
 
-    def number(x: object) -> str:
-        return "" if x is None or pd.isna(x) else f"{float(x):.{decimals}f}"
+        def number(x: object, places: int = places) -> str:
+            return "" if x is None or pd.isna(x) else f"{float(x):.{places}f}"
 
-    return pd.DataFrame({
-        "Group": table["group"], "Residents": table["residents"].map(
-            lambda n: "" if n is None or pd.isna(n) else f"{int(n):,}"),
-        "Measure": table["measure"], "Value": table["value"].map(number),
-        "If spread at random": table["expected"].map(number),
-        "95% range if random": [f"{number(lo)}–{number(hi)}"
-                                for lo, hi in zip(table["low"], table["high"], strict=True)],
-        "Against random placement": table["verdict"],
-    })
+        rows.append({
+            "Group": r.group,
+            "Residents": "" if r.residents is None or pd.isna(r.residents)
+            else f"{int(r.residents):,}",
+            "Measure": r.measure, "Value": number(r.value),
+            "If spread at random": number(r.expected),
+            "95% range if random": f"{number(r.low)}–{number(r.high)}",
+            "Against random placement": r.verdict,
+        })
+    return pd.DataFrame(rows, columns=["Group", "Residents", "Measure", "Value",
+                                       "If spread at random", "95% range if random",
+                                       "Against random placement"])
 
 
 def random_placement_sentences(name: str, table: pd.DataFrame) -> list[str]:

@@ -155,6 +155,21 @@ def _known(value: object) -> bool:
     return value is not None and not pd.isna(value)
 
 
+def shown_decimals(value: float, expected: float, low: float, high: float,
+                   decimals: int = 3, most: int = 6) -> int:
+    """Decimal places to show a value beside its random-placement range so that, rounded,
+    they say what the flag says (isolation of a large group can differ from random in the
+    fourth decimal): at least ``decimals``, at most ``most``."""
+    if not all(_known(x) for x in (value, expected, low, high)):
+        return decimals
+    inside = low <= value <= high
+    for places in range(decimals, most + 1):
+        lo, hi, v = (round(float(x), places) for x in (low, high, value))
+        if (lo <= v <= hi) == inside and lo < hi:
+            return places
+    return most
+
+
 def benchmark_verdict(value: float, low: float, high: float, residents: float | None) -> str:
     """A D or isolation value against random placement, in a few words (for tables)."""
     if not (_known(value) and _known(low) and _known(high)):
@@ -171,14 +186,19 @@ def benchmark_verdict(value: float, low: float, high: float, residents: float | 
 
 
 def benchmark_note(value: float, expected: float, low: float, high: float,
-                   residents: float | None, group: str, decimals: int = 3) -> str:
+                   residents: float | None, group: str, decimals: int = 3,
+                   dissimilarity: bool = True) -> str:
     """What a reader must know about one D or isolation value, in plain English.
 
     Empty when the value is clearly above what random placement gives and rests on at
-    least :data:`SMALL_GROUP` residents of the group.
+    least :data:`SMALL_GROUP` residents of the group. Numbers have at least ``decimals``
+    places (more where needed, :func:`shown_decimals`). Only for D (``dissimilarity``),
+    whose floor is 0, does it say when chance gives more than half the value (isolation's
+    floor is the group's share of the district).
     """
     if not (_known(value) and _known(expected) and _known(low) and _known(high)):
         return ""
+    decimals = shown_decimals(value, expected, low, high, decimals)
     shown = f"{expected:.{decimals}f} (95% range {low:.{decimals}f}–{high:.{decimals}f})"
     parts = []
     if value < low:
@@ -192,7 +212,7 @@ def benchmark_note(value: float, expected: float, low: float, high: float,
         parts.append(f"Small group ({residents:,.0f} {group} residents, fewer than "
                      f"{SMALL_GROUP}): chance alone gives about {expected:.{decimals}f}, "
                      "so read this value with care.")
-    elif not parts and expected > value / 2:
+    elif not parts and dissimilarity and expected > value / 2:
         parts.append(f"Chance alone gives about {expected:.{decimals}f}, more than half of "
                      "this value.")
     return " ".join(parts)

@@ -18,6 +18,7 @@ from indicators.segregation_null import (
     benchmark_note,
     benchmark_verdict,
     compute_random_benchmarks,
+    shown_decimals,
 )
 from tests.fixtures.census import detailed_counts, parse, ts021_csv
 
@@ -202,6 +203,17 @@ def test_every_value_gets_its_four_columns_and_missing_values_stay_missing() -> 
     assert found.loc["E06000001"].notna().all()
     assert found.loc[["E06000002", "E06000003", "E06000004"]].isna().all(axis=None)
     assert found["d_black_random"].dtype == "boolean"
+
+
+def test_numbers_get_the_decimals_that_keep_the_verdict() -> None:
+    assert shown_decimals(0.156, 0.128, 0.067, 0.2) == 3
+    assert shown_decimals(0.96140, 0.96126, 0.96118, 0.96134) == 4  # above the range
+    assert shown_decimals(0.0012, 0.00123, 0.00115, 0.00137) == 4
+    note = benchmark_note(0.96140, 0.96126, 0.96118, 0.96134, 65_000, "White British",
+                          dissimilarity=False)
+    assert note == ""  # clearly above, a large group: nothing to add
+    note = benchmark_note(0.0012, 0.00123, 0.00115, 0.00137, 76, "Black")
+    assert "gives 0.0012 (95% range 0.0011–0.0014)" in note
 
 
 @pytest.mark.parametrize(

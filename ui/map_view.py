@@ -22,7 +22,12 @@ import pandas as pd
 from plotly.colors import sample_colorscale, sequential
 
 from indicators.catalogue import Indicator
-from indicators.segregation_null import SUFFIXES, benchmark_note, residents_column
+from indicators.segregation_null import (
+    SUFFIXES,
+    benchmark_note,
+    residents_column,
+    shown_decimals,
+)
 
 SCHEMES = {"quantiles": "Quantiles (equal numbers of areas)",
            "natural_breaks": "Natural breaks (Fisher-Jenks)"}
@@ -213,7 +218,8 @@ def random_placement(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame 
 def random_notes(values: pd.Series, placed: pd.DataFrame, indicator: Indicator) -> pd.Series:
     """The plain-English note of every value against random placement ('' for none)."""
     group = indicator.label.split(", ", 1)[-1].removesuffix(" (2011)")
-    return pd.Series([benchmark_note(v, e, lo, hi, n, group, indicator.decimals)
+    dissimilarity = indicator.id.startswith("d_")
+    return pd.Series([benchmark_note(v, e, lo, hi, n, group, indicator.decimals, dissimilarity)
                       for v, e, lo, hi, n in zip(values, placed["expected"], placed["low"],
                                                  placed["high"], placed["residents"],
                                                  strict=True)], index=values.index, dtype=object)
@@ -240,11 +246,12 @@ def map_table(frame: pd.DataFrame, indicator: Indicator, reasons: Mapping[str, s
     placed = random_placement(frame, indicator)
     if placed is not None:
         expected = pd.to_numeric(placed["expected"], errors="coerce").astype("float64")
-        table.insert(4, "If spread at random", expected.round(indicator.decimals))
+        places = [shown_decimals(v, e, lo, hi, indicator.decimals) for v, e, lo, hi in zip(
+            values, expected, placed["low"], placed["high"], strict=True)]
+        table.insert(4, "If spread at random", expected.round(max(places, default=0)))
         table.insert(5, "95% range if random", [
-            "" if pd.isna(lo) else f"{format_value(lo, indicator.decimals)}–"
-            f"{format_value(hi, indicator.decimals)}"
-            for lo, hi in zip(placed["low"], placed["high"], strict=True)])
+            "" if pd.isna(lo) else f"{format_value(lo, n)}–{format_value(hi, n)}"
+            for lo, hi, n in zip(placed["low"], placed["high"], places, strict=True)])
         table["Note"] = random_notes(values, placed, indicator)
     if na.any():
         table.loc[na, "Note"] = NO_VALUE + ": " + missing_reasons(
