@@ -36,7 +36,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from reports.models import Base
-from reports.store import make_engine, migrate
+from reports.store import create_private_file, make_engine, migrate
 
 TABLES = tuple(table.name for table in Base.metadata.sorted_tables)
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
@@ -255,6 +255,7 @@ def _restore_sqlite(backup: Path, target: Path) -> None:
     try:
         _check_sqlite(src, backup)
         target.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(target)
         dst = sqlite3.connect(target, timeout=60)
         try:
             # Page by page into the open database: other connections see the restored data.

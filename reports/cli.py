@@ -27,6 +27,8 @@ import getpass
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from data_sources.errors import DataSourceError
 from reports.accounts import (
     AccountError,
@@ -50,6 +52,7 @@ from reports.moderation import (
     reject,
     withdraw,
 )
+from reports.ratelimit import RateLimited
 from reports.store import Store, database_url, open_store
 from reports.submissions import InvalidReport, submit_report
 from reports.taxonomy import ROLE_IDS
@@ -124,7 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in ("backup", "restore"):
         return _backup_or_restore(args)
-    store = open_store()
+    try:
+        store = open_store()
+    except SQLAlchemyError as exc:
+        print(f"error: the report database {safe_url(database_url())} cannot be opened: "
+              f"{exc.__cause__ or exc}", file=sys.stderr)
+        return 1
     try:
         return COMMANDS[args.command](store, args)
     except InvalidReport as exc:
@@ -133,8 +141,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {error}", file=sys.stderr)
         return 1
     except (AccountError, ImportRefused, LookupError, ValueError, PermissionDenied,
-            DataSourceError) as exc:
+            DataSourceError, RateLimited) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {_os_problem(exc)}", file=sys.stderr)
         return 1
     finally:
         store.dispose()
@@ -153,7 +164,15 @@ def _backup_or_restore(args: argparse.Namespace) -> int:
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"error: the {args.command} could not be made: {_os_problem(exc)}",
+              file=sys.stderr)
+        return 1
     return 0
+
+
+def _os_problem(exc: OSError) -> str:
+    return f"{exc.strerror or exc} ({exc.filename})" if exc.filename else str(exc)
 
 
 def _add_org(store: Store, args: argparse.Namespace) -> int:

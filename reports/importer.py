@@ -28,7 +28,13 @@ from reports.auth import PermissionDenied, require_role
 from reports.models import ImportBatch, Report
 from reports.store import Store
 from reports.submissions import add_report
-from reports.validation import CleanReport, FieldError, ReportInput, check_report
+from reports.validation import (
+    MAX_DESCRIPTION,
+    CleanReport,
+    FieldError,
+    ReportInput,
+    check_report,
+)
 
 REQUIRED_COLUMNS = ("incident_date", "area", "category", "tension_level", "description")
 OPTIONAL_COLUMNS = ("incident_time", "source")
@@ -115,23 +121,36 @@ def plan_import(
                              "your spreadsheet as 'CSV UTF-8'")
         return plan
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip().lower() for name in next(reader, [])]
-    _check_header(header, plan)
-    if plan.problems:
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+        _check_header(header, plan)
+        if plan.problems:
+            return plan
+        line = reader.line_num + 1
+        for cells in reader:
+            start, line = line, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            plan.rows.append(_plan_row(start, header, cells, actor, directory,
+                                       resolve_postcode, today))
+    except csv.Error as exc:
+        plan.problems.append(_unreadable(reader.line_num, exc))
         return plan
-    line = reader.line_num + 1
-    for cells in reader:
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        plan.rows.append(_plan_row(start, header, cells, actor, directory, resolve_postcode,
-                                   today))
     if len(plan.rows) > MAX_ROWS:
         plan.problems.append(f"the file has {len(plan.rows)} reports; import at most "
                              f"{MAX_ROWS} at a time")
     if not plan.rows and not plan.problems:
         plan.problems.append("the file has a header but no reports")
     return plan
+
+
+def _unreadable(line: int, exc: csv.Error) -> str:
+    """The file problem of a CSV the reader gave up on, for a person with a spreadsheet."""
+    if "field larger than field limit" in str(exc):
+        return (f"line {line}: a cell is longer than {csv.field_size_limit():,} characters "
+                f"(a description may have {MAX_DESCRIPTION:,}); a quote mark left open makes "
+                "the rest of the file one cell: check the quotes around that line")
+    return f"line {line}: the file cannot be read as CSV ({exc}); save it again as 'CSV UTF-8'"
 
 
 def _check_header(header: list[str], plan: ImportPlan) -> None:

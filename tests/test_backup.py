@@ -276,6 +276,23 @@ def test_backup_refuses_any_other_live_database_but_replaces_an_old_backup(tmp_p
     assert again.path == old and integrity(old) == "ok"
 
 
+def test_the_database_its_wal_and_its_backups_are_readable_by_their_owner_only(tmp_path):
+    live, restored = tmp_path / "reports.db", tmp_path / "restored" / "reports.db"
+    done = cli("add-org", "Early Risers", url=f"sqlite:///{live}")
+    assert done.returncode == 0, done.stderr
+    store = open_store(url=f"sqlite:///{live}")  # kept open: its -wal and -shm stay
+    try:
+        bootstrap(store)
+        files = [live, Path(f"{live}-wal"), Path(f"{live}-shm")]
+        assert {oct(path.stat().st_mode & 0o777) for path in files} == {"0o600"}
+        backup = backup_store(f"sqlite:///{live}", tmp_path / "reports.backup").path
+    finally:
+        store.dispose()
+    restored.parent.mkdir()
+    restore_store(f"sqlite:///{restored}", backup)
+    assert {oct(path.stat().st_mode & 0o777) for path in (backup, restored)} == {"0o600"}
+
+
 def test_backup_of_a_missing_sqlite_store_and_a_file_that_is_not_a_backup(tmp_path):
     with pytest.raises(BackupError, match="no report database"):
         backup_store(f"sqlite:///{tmp_path / 'absent.db'}", tmp_path / "out.db")

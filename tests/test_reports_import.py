@@ -180,3 +180,36 @@ def test_bootstrap_import_moderate_export_from_the_command_line(kind, tmp_path):
         ]
         assert "Leaflets" not in exported.stdout and "hostel" not in exported.stdout
 
+
+
+def test_the_command_line_says_what_went_wrong_without_a_traceback(tmp_path):
+    write_tiny_cache(tmp_path / "cache")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GRA_")},
+           "GRA_DATABASE_URL": f"sqlite:///{tmp_path / 'reports.db'}",
+           "GRA_CACHE_DIR": str(tmp_path / "cache"), "GRA_OFFLINE": "1"}
+    assert cli(env, "add-org", "Thamesbury Together").returncode == 0
+    assert cli(env, "add-user", "ana@t.example", "--org", "Thamesbury Together", "--role",
+               "member", "--password-stdin", stdin=PASSWORD + "\n").returncode == 0
+    huge = tmp_path / "huge.csv"
+    huge.write_text("incident_date,area,category,tension_level,description\n"
+                    f'2025-01-02,E01000001,rumour,low,"{"x" * 140_000}"\n', encoding="utf-8")
+    assert cli(env, "set-limit", "ana@t.example", "0").returncode == 0
+    answers = {
+        "a cell over 128 KiB": (cli(env, "import", str(huge), "--as", "ana@t.example"),
+                                "line 2: a cell is longer than 131,072 characters"),
+        "a missing file": (cli(env, "import", str(tmp_path / "absent.csv"), "--as",
+                               "ana@t.example"), "No such file or directory"),
+        "the hourly limit": (cli(env, "submit", "--as", "ana@t.example", "--date",
+                                 "2025-01-02", "--area", "E01000001", "--category", "rumour",
+                                 "--level", "low", "--description", "x"),
+                             "the most allowed for one account (0)"),
+        "a database that cannot be opened": (cli(
+            {**env, "GRA_DATABASE_URL": f"sqlite:///{tmp_path / 'no' / 'such' / 'x.db'}"},
+            "list", "--as", "ana@t.example"), "cannot be opened"),
+        "a backup folder that cannot be made": (cli(env, "backup", "--out",
+                                                    str(huge / "x.db")),
+                                                "the backup could not be made: File exists"),
+    }
+    for what, (done, message) in answers.items():
+        assert done.returncode == 1, what
+        assert message in done.stderr and "Traceback" not in done.stderr, (what, done.stderr)

@@ -158,6 +158,23 @@ def test_markup_is_stored_verbatim(store, people):
     assert stored.source == "<i>leaflet</i>"
 
 
+def test_text_that_reads_differently_from_what_is_stored_is_refused(store, people):
+    flipped = "approved \u202ecod.etadpu"  # shows as "approved update.doc"
+    with pytest.raises(InvalidReport, match="U\\+202E"):
+        submit(store, people["thames"], description=flipped)
+    report_id = submit(store, people["thames"])
+    with pytest.raises(moderation.ModerationError, match="note: .*changes the direction"):
+        moderation.reject(store, people["moderator"], report_id, flipped)
+    with pytest.raises(moderation.ModerationError, match="U\\+2066"):
+        moderation.approve(store, people["moderator"], report_id, "ok \u2066x")
+    with pytest.raises(AccountError, match="organisation name"):
+        add_organisation(store, CLI_ACTOR, "Friends \u202eof")
+    with pytest.raises(AccountError, match="not an email"):
+        add_user(store, CLI_ACTOR, "ana\u202e@example.org", "Thamesbury Together", "member",
+                 PASSWORD)
+    assert moderation.get_report(store, people["moderator"], report_id).status == "pending"
+
+
 def test_rate_limit_per_account(store, people):
     now = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
     for i in range(DEFAULT_PER_HOUR):
