@@ -47,6 +47,7 @@ from ui.report_map import (
     report_years,
 )
 from ui.sidebar import area_label, current_view, set_view
+from ui.table_download import render_table_download
 
 PLACES = {"lad": "Districts", "msoa": "Neighbourhoods (MSOAs)", "lsoa": "Small areas (LSOAs)"}
 MODES = {"indicator": "An indicator (sidebar)",
@@ -205,9 +206,8 @@ with right:
 st.subheader("The values on the map")
 table = layer.table
 st.dataframe(table, hide_index=True, width="stretch")
-st.download_button("Download this table (CSV)", lambda: table.to_csv(index=False).encode("utf-8"),
-                   file_name=f"{indicator.id}_{view.level}_{district or region or 'england'}.csv",
-                   mime="text/csv", on_click="ignore")
+render_table_download("Download this table (CSV)", table,
+                      f"{indicator.id}_{view.level}_{district or region or 'england'}.csv")
 missing = table.loc[table["Note"] != "", "Note"]
 if not missing.empty:
     with st.expander(f"Why {len(missing):,} area(s) have no value"):

@@ -31,6 +31,7 @@ from ui.reports_view import (
     require_directory,
 )
 from ui.session import describe, require_actor
+from ui.table_download import render_table_download
 
 st.title("Moderation")
 actor = require_actor("moderator", "moderate reports")
@@ -55,8 +56,10 @@ with queue_tab:
     queue = moderation_queue(store, actor)
     st.subheader(f"Waiting for a moderator: {len(queue)}")
     if queue:
-        st.dataframe(reports_table(queue, directory, organisation=True), hide_index=True,
-                     width="stretch")
+        queue_table = reports_table(queue, directory, organisation=True)
+        st.dataframe(queue_table, hide_index=True, width="stretch")
+        render_table_download("Download the queue (CSV)", queue_table, "moderation_queue.csv",
+                              key="mod_queue_csv")
     else:
         st.info("No reports are waiting. To review an earlier report, type its number below.")
     ids = [report.id for report in queue]
