@@ -69,6 +69,10 @@ def refresh(args: argparse.Namespace) -> int:
     try:
         lock = acquire_refresh_lock(settings)
     except RefreshBusy as exc:
+        problem = exc.problem(timedelta(hours=settings.refresh_stuck_hours))
+        if args.if_stale and problem:
+            print(f"refresh not started: {problem}", file=sys.stderr)
+            return 1
         print(f"another refresh is running ({exc}); nothing to do.", flush=True)
         return 0
     except RefreshLockError as exc:
