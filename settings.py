@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     http_max_mb: float = Field(
         default=1024.0, gt=0, description="Largest body a download may have, in MB.",
     )
+    postcode_lookup_seconds: float = Field(
+        default=60.0, gt=0,
+        description="Most seconds an import spends looking up its postcodes (in bulk).",
+    )
     police_areas: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="LAD codes whose police.uk counts `refresh` fetches (comma-separated).",

@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from data_sources.errors import OfflineError, SourceUnavailableError
+from data_sources.errors import DownloadTooSlow, OfflineError, SourceUnavailableError
 from settings import Settings, get_settings
 
 USER_AGENT = "GoodRelationsAtlas/0.1 (community relations dashboard; public data refresh)"
@@ -162,8 +162,8 @@ class _Limits:
     def left(self) -> float:
         return self.deadline - time.monotonic()
 
-    def too_slow(self, detail: str = "") -> SourceUnavailableError:
-        return SourceUnavailableError(
+    def too_slow(self, detail: str = "") -> DownloadTooSlow:
+        return DownloadTooSlow(
             self.source, self.shown,
             f"the download did not finish within {self.seconds:g} s (GRA_HTTP_MAX_SECONDS)"
             f"{detail}; not retried, the last good cached copy is kept")

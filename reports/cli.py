@@ -38,7 +38,12 @@ from reports.accounts import (
     set_submission_limit,
 )
 from reports.aggregate import load_report_counts
-from reports.areas import AGGREGATE_LEVELS, AreaDirectory, resolver_from_postcodes_io
+from reports.areas import (
+    AGGREGATE_LEVELS,
+    AreaDirectory,
+    bulk_resolver_from_postcodes_io,
+    resolver_from_postcodes_io,
+)
 from reports.audit import CLI_ACTOR
 from reports.auth import PermissionDenied, actor_for_email
 from reports.backup import BackupError, backup_store, restore_store, safe_url
@@ -213,7 +218,7 @@ def _import(store: Store, args: argparse.Namespace) -> int:
     actor = actor_for_email(store, args.email)
     plan = plan_import(args.file.read_bytes(), args.file.name, actor,
                        directory=AreaDirectory.from_cache(),
-                       resolve_postcode=resolver_from_postcodes_io())
+                       resolve_postcodes=bulk_resolver_from_postcodes_io())
     for line in plan.describe_problems():
         print(line, file=sys.stderr)
     try:

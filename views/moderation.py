@@ -23,6 +23,7 @@ from ui.reports_view import (
     CATEGORY_LABELS,
     LEVEL_LABELS,
     audit_table,
+    bulk_postcode_resolver,
     get_store,
     postcode_resolver,
     problems_table,
@@ -145,7 +146,7 @@ with import_tab:
     upload = st.file_uploader("CSV file", type=["csv"], key="mod_upload")
     if upload is not None:
         plan = plan_import(upload.getvalue(), upload.name, actor, directory=directory,
-                           resolve_postcode=postcode_resolver())
+                           resolve_postcodes=bulk_postcode_resolver())
         problems = problems_table(plan)
         st.text(f"{upload.name}: {len(plan.rows)} reports, {len(plan.valid)} valid, "
                 f"{len(plan.invalid)} with problems.")
