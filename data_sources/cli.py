@@ -117,7 +117,10 @@ def refresh_locked(args: argparse.Namespace, settings: Settings, cache: Cache,
     finally:
         bars.close()
     if not settings.offline:
-        record_attempts(cache, [spec.id for spec in specs])
+        try:
+            record_attempts(cache, [spec.id for spec in specs])
+        except OSError as exc:
+            print(f"(when each dataset was tried could not be recorded: {exc})")
     print(f"\n{len(report.stored)} stored, {len(report.skipped)} skipped, "
           f"{len(report.failed)} failed.")
     for spec, reason in report.skipped:
@@ -171,7 +174,7 @@ def run_build(cache: Cache) -> bool:
         start = time.perf_counter()
         try:
             stored = step(cache)
-        except (DataSourceError, ValueError, KeyError) as exc:
+        except (DataSourceError, ValueError, KeyError, OSError) as exc:
             print(f"{name}: FAILED: {exc}")
             ok = False
             continue
