@@ -362,6 +362,25 @@ def test_status_command_reports_every_process_healthy(deployment):
     assert all(line.endswith("healthy") for line in lines), done.stdout
 
 
+def test_metrics_are_not_public_and_no_other_site_may_frame_the_app(deployment):
+    import requests
+
+    public = deployment.url()
+    page = requests.get(public + "/", timeout=WAIT)
+    assert page.status_code == 200
+    assert page.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert page.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    for path in ("/_stcore/metrics", "//_stcore/metrics", "/_stcore/%6Detrics",
+                 "/_stcore/metrics?families=session_events"):
+        hidden = requests.get(public + path, timeout=WAIT)
+        assert hidden.status_code == 404, path
+        assert "session" not in hidden.text and hidden.headers["X-Frame-Options"] == "SAMEORIGIN"
+    # The operator still reads them from a replica on its loopback port.
+    direct = requests.get(deployment.url(deployment.plan.app_ports[0]) + "/_stcore/metrics",
+                          timeout=WAIT)
+    assert direct.status_code == 200 and "session" in direct.text
+
+
 def test_a_locked_out_account_stays_locked_on_every_replica(deployment):
     first, second = deployment.plan.app_ports
     with chromium("lockout-a") as on_a, chromium("lockout-b") as on_b:
