@@ -1,29 +1,13 @@
-"""Good Relations Atlas: the entry point. It configures the app, draws the shared sidebar
-and routes to views/ through the registry in ui/navigation.py.
+"""Good Relations Atlas: what ``streamlit run app.py`` starts.
 
-The page files live in views/, not pages/: a folder called pages/ beside the entry script
-switches on Streamlit's older automatic multipage mode, which runs a deep-linked page
-without this script (no sidebar, no registry) on a freshly started server.
+An ``st.App`` running the dashboard script (dashboard.py: navigation, sidebar, pages) with
+two HTTP routes of its own beside Streamlit's: the map's vector tiles, read by the browser
+with Range requests, and the map's scripts (ui/routes.py). So the app alone serves all the
+map needs, offline too.
 """
-
-from __future__ import annotations
 
 import streamlit as st
 
-from ui.first_run import render_first_run_note
-from ui.navigation import build_navigation
-from ui.session import current_actor, render_session_sidebar
-from ui.sidebar import render_sidebar
+from ui.routes import ROUTES
 
-st.set_page_config(page_title="Good Relations Atlas", page_icon=":material/diversity_3:",
-                   layout="wide")
-
-actor = current_actor()
-sections, specs = build_navigation(role=actor.role if actor else None)
-page = st.navigation(sections)
-render_session_sidebar()
-spec = specs.get(page.title)
-if spec is None or spec.sidebar:
-    render_sidebar()
-render_first_run_note()
-page.run()
+app = st.App("dashboard.py", routes=ROUTES)

@@ -4,8 +4,13 @@ A script injected into every new document (CDP ``Page.addScriptToEvaluateOnNewDo
 checks on every animation frame whether the page is done and records
 ``performance.now()`` then, i.e. milliseconds since navigation start:
 
-* map pages: the Plotly map's MapLibre instance has the choropleth's GeoJSON source, has
-  loaded it and its tiles (``map.loaded()``), and the trace has its areas;
+* map pages: the atlas map (ui/web/atlas-map.js) has drawn every area in its colour
+  (MapLibre idle with the values set: every tile loaded and drawn; region and district
+  names follow, and their time is reported as well); afterwards the areas actually drawn
+  are counted and tile errors read, so a blank map fails instead of timing fast. For a
+  baseline commit of the old Plotly map (``--baseline``): its MapLibre instance has the
+  choropleth's GeoJSON source, has loaded it and its tiles (``map.loaded()``), and the
+  trace has its areas;
 * other pages: Streamlit's script has run (``data-test-script-state`` went from running
   to notRunning), a given text (the page's last heading) is shown and every image has
   loaded.
@@ -28,6 +33,7 @@ from urllib.parse import urlencode
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.wait import WebDriverWait
 
 from bench.proxy import Counts
@@ -52,7 +58,17 @@ INSTRUMENT = """
       });
     }
   };
-  function mapDrawn() {
+  function atlasDrawn() {
+    const box = document.querySelector('.atlas-map');
+    if (!box) return false;
+    if (bench.plot === null) bench.plot = performance.now();
+    if (box.dataset.areas !== 'drawn' || !box.dataset.values) return false;
+    const script = performance.getEntriesByType('resource').find(
+      r => /maplibre-gl[.]mjs/.test(r.name));
+    bench.mapScript = script ? script.responseEnd : null;
+    return true;
+  }
+  function plotlyDrawn() {
     const gd = document.querySelector('.js-plotly-plot');
     if (!gd) return false;
     if (bench.plot === null) bench.plot = performance.now();
@@ -64,7 +80,7 @@ INSTRUMENT = """
     bench.areas = gd.data[0].locations.length;
     const plotly = performance.getEntriesByType('resource').find(
       r => /plotly/i.test(r.name) && r.name.endsWith('.js'));
-    bench.plotlyJs = plotly ? plotly.responseEnd : null;
+    bench.mapScript = plotly ? plotly.responseEnd : null;
     return true;
   }
   function pageDrawn() {
@@ -78,7 +94,10 @@ INSTRUMENT = """
   function check() {
     if (bench.done !== null) return;
     try {
-      if (isMap ? mapDrawn() : pageDrawn()) { bench.done = performance.now(); return; }
+      if (isMap ? atlasDrawn() || plotlyDrawn() : pageDrawn()) {
+        bench.done = performance.now();
+        return;
+      }
     } catch (e) { bench.lastError = String(e); }  // e.g. the map's style still loading
     requestAnimationFrame(check);
   }
@@ -92,7 +111,8 @@ class PageTiming:
     """One visit: ms from navigation start to drawn, to the plot element, and bytes.
 
     ``marks`` (ms after navigation start): websocket open, first and last message received,
-    Plotly's script loaded, chart element created, drawn.
+    the map's script loaded (MapLibre's; Plotly's for an old baseline), map element
+    created, areas drawn, and names drawn too.
     """
 
     url: str
@@ -147,20 +167,116 @@ def visit(driver: webdriver.Chrome, url: str, counts: Counts | None = None,
     elif ready_text:
         url += ("&" if "?" in url else "?") + urlencode({"bench_text": ready_text})
     driver.get(url)
+    state = _until_done(driver, "window.__bench", f"{url} not drawn")
+    time.sleep(0.5)  # trailing frames (e.g. the rest of the script's output)
+    marks = {k: state.get(k) for k in ("wsOpen", "wsFirst", "mapScript", "plot", "done")}
+    marks["wsLast"] = driver.execute_script("return window.__bench.wsLast;")
+    if map_page:
+        marks["named"] = _names_drawn(driver)
+    areas = state.get("areas")
+    if map_page and areas is None:
+        areas = drawn_areas(driver)
+    return PageTiming(url, state["done"], state.get("plot"), areas,
+                      counts.websocket if counts else 0, counts.http if counts else 0, marks)
+
+
+def _names_drawn(driver: webdriver.Chrome, timeout: float = 30) -> float | None:
+    """ms after navigation at which the atlas map had drawn its region and district names
+    too (None for another map, or when they never were)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at = driver.execute_script(
+            "const m = performance.getEntriesByName('atlas-map:idle');"
+            "return document.querySelector('.atlas-map') ? (m.length ? m[0].startTime : -1)"
+            " : null;")
+        if at is None or at >= 0:
+            return at
+        time.sleep(0.05)
+    return None
+
+
+def _until_done(driver: webdriver.Chrome, record: str, failure: str) -> dict:
+    """Poll the page's ``record`` (an object the injected scripts fill) until its ``done``
+    is set; TimeoutError saying ``failure`` after :data:`PAGE_TIMEOUT` seconds."""
     deadline = time.monotonic() + PAGE_TIMEOUT
     state = None
     while time.monotonic() < deadline:
-        state = driver.execute_script("return window.__bench || null;")
+        state = driver.execute_script(f"return {record} || null;")
         if state and state.get("done") is not None:
-            break
-        time.sleep(0.1)
-    else:
-        raise TimeoutError(f"{url} not drawn within {PAGE_TIMEOUT:.0f} s: {state}")
-    time.sleep(0.5)  # trailing frames (e.g. the rest of the script's output)
-    marks = {k: state.get(k) for k in ("wsOpen", "wsFirst", "plotlyJs", "plot", "done")}
-    marks["wsLast"] = driver.execute_script("return window.__bench.wsLast;")
-    return PageTiming(url, state["done"], state.get("plot"), state.get("areas"),
-                      counts.websocket if counts else 0, counts.http if counts else 0, marks)
+            return state
+        time.sleep(0.05)
+    raise TimeoutError(f"{failure} within {PAGE_TIMEOUT:.0f} s: {state}")
+
+
+def drawn_areas(driver: webdriver.Chrome) -> int:
+    """How many areas the atlas map has drawn (distinct features rendered with a value).
+
+    Raises
+    ------
+    RuntimeError
+        When the map reported a tile or style error.
+    """
+    errors, message = driver.execute_script(
+        "const b = document.querySelector('.atlas-map');"
+        "return [Number(b.dataset.tileErrors), b.dataset.error || ''];")
+    if errors:
+        raise RuntimeError(f"the map reported {errors} error(s), the last: {message}")
+    return int(driver.execute_script("return window.atlasMap.renderedAreas();"))
+
+
+SWITCH = """
+const box = document.querySelector('.atlas-map');
+const watch = window.__switch = {before: box.dataset.values, started: null, done: null};
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && watch.started === null) watch.started = performance.now();
+}, {capture: true});
+function check() {
+  const now = document.querySelector('.atlas-map');
+  if (watch.started !== null && now && now.dataset.values !== watch.before
+      && now.dataset.state === 'idle') {
+    watch.done = performance.now();
+    return;
+  }
+  requestAnimationFrame(check);
+}
+requestAnimationFrame(check);
+"""
+
+
+@dataclass(frozen=True)
+class SwitchTiming:
+    """One indicator switch on an open map: seconds from the keypress choosing the new
+    indicator to its values drawn, bytes sent to the browser meanwhile, areas drawn."""
+
+    seconds: float
+    bytes_websocket: int
+    bytes_http: int
+    areas: int
+
+
+def switch_indicator(driver: webdriver.Chrome, label: str,
+                     counts: Counts | None = None) -> SwitchTiming:
+    """Choose ``label`` in the sidebar's Indicator box by keyboard and wait for the map.
+
+    Raises
+    ------
+    TimeoutError
+        When the map does not show new values within :data:`PAGE_TIMEOUT` seconds.
+    """
+    box = driver.find_element(By.XPATH, "//*[@data-testid='stSidebar']//*[@data-testid="
+                              "'stSelectbox'][.//label[.//*[text()='Indicator']]]//input")
+    box.click()
+    box.send_keys(label)
+    time.sleep(0.3)
+    driver.execute_script(SWITCH)
+    if counts is not None:
+        counts.reset()
+    box.send_keys(Keys.ENTER)
+    watch = _until_done(driver, "window.__switch", f"the map did not switch to {label!r}")
+    time.sleep(0.3)
+    return SwitchTiming((watch["done"] - watch["started"]) / 1000,
+                        counts.websocket if counts else 0, counts.http if counts else 0,
+                        drawn_areas(driver))
 
 
 def click_download(driver: webdriver.Chrome, label: str, download_dir: Path,

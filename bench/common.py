@@ -51,13 +51,15 @@ class Context:
     """What the rows share in one run: the national cache, options, the app server.
 
     ``server_options`` are extra ``streamlit run`` options, to measure a configuration
-    change side by side with the default.
+    change side by side with the default; ``baseline`` is an earlier commit whose app the
+    page rows measure too, in the same run (old and new side by side).
     """
 
     cache_dir: Path
     quick: bool = False
     server_options: tuple[str, ...] = ()
     shared: dict[str, object] = field(default_factory=dict)
+    baseline: str | None = None
 
 
 def free_port() -> int:

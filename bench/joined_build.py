@@ -1,9 +1,10 @@
-"""Benchmark: rebuild the joined dataset and the web layers from a cache of all England.
+"""Benchmark: rebuild the joined dataset and the map tiles from a cache of all England.
 
 ``python -m bench --only joined`` runs it on the national cache the runner keeps (see
 :mod:`bench.national`). The row's figure is the end-to-end ``python -m data_sources build``
-(a new process: imports, reading the cached tables, building, writing), with the two
-steps timed in-process beside it (joined dataset: median of three).
+(a new process: imports, reading the cached tables, building, writing), with its steps
+beside it (joined dataset timed in-process, median of three; map tiles as the build
+reports them).
 
 The older form still works on any national cache::
 
@@ -21,7 +22,7 @@ import time
 from bench.common import Context, Row, median, repeat, seconds
 from bench.national import app_environment
 from data_sources.cache import Cache, open_cache
-from geo.boundaries import WEB_LAYERS, geojson_bytes, prepare_web_layers
+from geo.tiles import TILE_LAYERS, build_tiles
 from indicators.joined import build_joined
 from settings import PROJECT_ROOT
 
@@ -39,22 +40,34 @@ def run(ctx: Context) -> list[Row]:
     cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     if build.returncode != 0:
         raise RuntimeError(f"python -m data_sources build failed:\n{build.stdout}{build.stderr}")
-    steps = dict(re.findall(r"^(joined dataset|web boundary layers): built in ([\d.]+) s",
-                            build.stdout, flags=re.MULTILINE))
+    steps = dict(re.findall(r"^(joined dataset|map tiles): built in "
+                            r"([\d.]+) s", build.stdout, flags=re.MULTILINE))
     joined = median(repeat(lambda: build_joined(cache), 1 if ctx.quick else 3))
-    layers = float(steps.get("web boundary layers", "nan"))
+    tiles = float(steps.get("map tiles", "nan"))
     rows = cache.provenance("joined_area_indicator").rows
     return [Row(
         what=f"Joined dataset rebuild from the cached tables, all levels ({rows:,} area rows), "
-             "with the web boundary layers",
-        figure=f"{seconds(end_to_end)} ({seconds(cpu)} CPU; joined {seconds(joined)}, web "
-               f"layers {seconds(layers)})",
+             "with the map tiles",
+        figure=f"{seconds(end_to_end)} ({seconds(cpu)} CPU; joined {seconds(joined)}, map "
+               f"tiles {seconds(tiles)})",
         target="< 30 s", passed=end_to_end < 30, command=COMMAND,
-        notes=["figure: `python -m data_sources build` end to end in a new process; web "
-               "layers as that build reports them; joined dataset timed in-process (median "
-               f"of 3; {steps.get('joined dataset', '?')} s within the build)"],
+        notes=["figure: `python -m data_sources build` end to end in a new process (CPU "
+               "includes tippecanoe's); map tiles as that build reports them; "
+               "joined dataset timed in-process (median of 3; "
+               f"{steps.get('joined dataset', '?')} s within the build)", _tile_sizes(cache)],
         values={"build_s": end_to_end, "build_cpu_s": cpu, "joined_s": joined,
-                "web_layers_s": layers})]
+                "tiles_s": tiles})]
+
+
+def _tile_sizes(cache: Cache) -> str:
+    """The archives' sizes and their largest tile at the national zooms, from provenance."""
+    parts = []
+    for spec in TILE_LAYERS:
+        notes = dict(n.split("=", 1) for n in cache.provenance(spec.dataset).notes if "=" in n)
+        largest = dict(pair.split(":") for pair in notes["max_tile_bytes_by_zoom"].split(","))
+        parts.append(f"{spec.dataset} {int(notes['bytes']) / 1e6:.2f} MB (largest tile z5 "
+                     f"{int(largest['5']) / 1024:.0f} KB)")
+    return "map tiles: " + ", ".join(parts)
 
 
 def main() -> int:
@@ -65,11 +78,8 @@ def main() -> int:
     print(f"cache: {cache.root}")
     print(f"joined dataset, all levels: {min(repeat(lambda: build_joined(cache), 3)):.2f} s "
           "(best of 3)")
-    print(f"web boundary layers: {min(repeat(lambda: prepare_web_layers(cache), 1)):.2f} s")
-    for spec in WEB_LAYERS:
-        layer = cache.load_table(spec.dataset)
-        print(f"  {spec.dataset}: {len(layer):,} areas, "
-              f"{geojson_bytes(layer) / 1e6:.2f} MB as GeoJSON")
+    print(f"map tiles: {min(repeat(lambda: build_tiles(cache), 1)):.2f} s")
+    print(f"  {_tile_sizes(cache)}")
     return 0
 
 

@@ -31,8 +31,8 @@ MARKER = "bench-national.json"
 POLICE_AREAS = ("E06000016", "E09000001", "E08000025")
 # The mirror holds Leicestershire 2019-12..2022-10 and City of London 2022-07..2023-06.
 POLICE_FROM, POLICE_TO = "2021-07", "2023-06"
-NEEDED = ("joined_area_indicator", "joined_area_month", "web_lad", "web_msoa", "web_lsoa",
-          "web_lsoa_detail", "lookup_lsoa21_msoa21_lad22", "lookup_lad22_region",
+NEEDED = ("joined_area_indicator", "joined_area_month", "tiles_lad", "tiles_region",
+          "tiles_msoa", "tiles_lsoa", "lookup_lsoa21_msoa21_lad22", "lookup_lad22_region",
           "boundaries_lsoa21")
 HOSTS = {
     "GRA_NOMIS_BASE_URL": "www.nomisweb.co.uk",

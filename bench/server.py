@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from bench.common import free_port, wait_for
+from bench.common import CannotRun, free_port, wait_for
 from bench.national import app_environment
 from settings import PROJECT_ROOT
 
@@ -36,12 +37,13 @@ def _healthy(url: str) -> bool:
 @contextmanager
 def app_server(cache_dir: Path, log_path: Path | None = None,
                options: Sequence[str] = (), env: Mapping[str, str] | None = None,
-               ) -> Iterator[AppServer]:
+               project: Path = PROJECT_ROOT) -> Iterator[AppServer]:
     """``streamlit run app.py`` on a free loopback port, reading ``cache_dir`` offline.
 
     ``options`` are further ``streamlit run`` options (e.g. ``--runner.postScriptGC false``)
     to try a configuration change; ``env`` replaces the process environment (default
-    :func:`bench.national.app_environment` of ``cache_dir``).
+    :func:`bench.national.app_environment` of ``cache_dir``); ``project`` is the checkout
+    to run (another commit's, for a baseline: :func:`checkout`).
     """
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -51,7 +53,7 @@ def app_server(cache_dir: Path, log_path: Path | None = None,
     log_path = log_path or Path(cache_dir) / "bench-server.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT,
+    process = subprocess.Popen(command, cwd=project,
                                env=dict(env) if env is not None else app_environment(cache_dir),
                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -66,6 +68,45 @@ def app_server(cache_dir: Path, log_path: Path | None = None,
             process.kill()
             process.wait(timeout=30)
         log.close()
+
+
+def checkout(ref: str) -> Path:
+    """A work tree of commit ``ref`` of this repository beside the project (made once, then
+    reused; beside it so that its ``../shared`` is this one's), to run an earlier version of
+    the app beside this one.
+
+    Raises
+    ------
+    CannotRun
+        When ``ref`` is not a commit of this repository.
+    """
+    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+                           cwd=PROJECT_ROOT, capture_output=True, text=True)
+    if found.returncode != 0:
+        raise CannotRun(f"{ref!r} is not a commit of {PROJECT_ROOT}")
+    commit = found.stdout.strip()
+    tree = PROJECT_ROOT.parent / f"gra-baseline-{commit[:12]}"
+    if not (tree / "app.py").is_file():
+        subprocess.run(["git", "worktree", "add", "--force", "--detach", str(tree), commit],
+                       cwd=PROJECT_ROOT, check=True, capture_output=True)
+    return tree
+
+
+@contextmanager
+def baseline_server(ref: str, options: Sequence[str] = (), log=print) -> Iterator[AppServer]:
+    """The app of commit ``ref`` on a national cache built by that commit's own code
+    (``python -m bench.national`` in its work tree; made once, then reused)."""
+    tree = checkout(ref)
+    cache_dir = Path(tempfile.gettempdir()) / f"{tree.name}-cache"
+    log(f"baseline {ref}: national cache in {cache_dir} (built by that commit's code) ...")
+    built = subprocess.run([sys.executable, "-m", "bench.national", str(cache_dir)], cwd=tree,
+                           capture_output=True, text=True, timeout=1800)
+    if built.returncode != 0:
+        raise CannotRun(f"the baseline's national cache could not be built: "
+                        f"{built.stderr.strip().splitlines()[-1:]}")
+    with app_server(cache_dir, cache_dir / "bench-server.log", options=options,
+                    project=tree) as server:
+        yield server
 
 
 def _children(pid: int) -> list[int]:

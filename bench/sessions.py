@@ -108,6 +108,31 @@ def _rerun(page: str) -> bytes:
     return message.SerializeToString()
 
 
+async def _until_finished(socket) -> tuple[str | None, int]:
+    """Read ``ForwardMsg``s until the script finishes: what went wrong (None), bytes read."""
+    problem, received = None, 0
+    async for frame in socket:
+        received += len(frame)
+        message = ForwardMsg()
+        message.ParseFromString(frame)
+        kind = message.WhichOneof("type")
+        if kind == "page_not_found":
+            problem = f"page not found: {message.page_not_found.page_name!r}"
+        elif (kind == "delta" and message.delta.WhichOneof("type") == "new_element"
+              and message.delta.new_element.WhichOneof("type") == "exception"):
+            problem = problem or ("exception: " + message.delta.new_element.exception.message)
+        elif kind == "script_finished":
+            if message.script_finished != FINISHED:
+                problem = problem or f"script finished with {message.script_finished}"
+            return problem, received
+    return "connection closed before the script finished", received
+
+
+def _connect(base_url: str, timeout: float):
+    return connect(_stream_url(base_url), subprotocols=["streamlit"], max_size=None,
+                   open_timeout=timeout, close_timeout=2)
+
+
 async def visit_page(base_url: str, page: str, timeout: float = 60.0) -> Visit:
     """Open ``page`` (URL path and query string, e.g. ``map?level=lsoa``) in a new session.
 
@@ -116,38 +141,46 @@ async def visit_page(base_url: str, page: str, timeout: float = 60.0) -> Visit:
     or the page is not found.
     """
     started = time.perf_counter()
-    received = 0
     try:
-        async with asyncio.timeout(timeout):
-            async with connect(_stream_url(base_url), subprotocols=["streamlit"],
-                               max_size=None, open_timeout=timeout,
-                               close_timeout=2) as socket:
-                await socket.send(_rerun(page))
-                problem = None
-                async for frame in socket:
-                    received += len(frame)
-                    message = ForwardMsg()
-                    message.ParseFromString(frame)
-                    kind = message.WhichOneof("type")
-                    if kind == "page_not_found":
-                        problem = f"page not found: {message.page_not_found.page_name!r}"
-                    elif (kind == "delta" and message.delta.WhichOneof("type") == "new_element"
-                          and message.delta.new_element.WhichOneof("type") == "exception"):
-                        problem = problem or ("exception: "
-                                              + message.delta.new_element.exception.message)
-                    elif kind == "script_finished":
-                        if message.script_finished != FINISHED:
-                            problem = problem or f"script finished with {message.script_finished}"
-                        return Visit(page, started, time.perf_counter() - started, problem,
-                                     received)
-                return Visit(page, started, time.perf_counter() - started,
-                             "connection closed before the script finished", received)
+        async with asyncio.timeout(timeout), _connect(base_url, timeout) as socket:
+            await socket.send(_rerun(page))
+            problem, received = await _until_finished(socket)
+            return Visit(page, started, time.perf_counter() - started, problem, received)
     except TimeoutError:
         return Visit(page, started, time.perf_counter() - started,
-                     f"no answer within {timeout:.0f} s", received)
+                     f"no answer within {timeout:.0f} s")
     except Exception as exc:  # noqa: BLE001 - any failure is the visit's error
-        return Visit(page, started, time.perf_counter() - started,
-                     f"{type(exc).__name__}: {exc}", received)
+        return Visit(page, started, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+
+
+async def _reruns(base_url: str, page: str, reruns: int, timeout: float) -> list[float]:
+    async with asyncio.timeout(timeout), _connect(base_url, timeout) as socket:
+        await socket.send(_rerun(page))
+        problem, _ = await _until_finished(socket)
+        times = []
+        for _ in range(reruns):
+            if problem:
+                raise RuntimeError(f"{page or '/'}: {problem}")
+            started = time.perf_counter()
+            await socket.send(_rerun(page))
+            problem, _ = await _until_finished(socket)
+            times.append(time.perf_counter() - started)
+        if problem:
+            raise RuntimeError(f"{page or '/'}: {problem}")
+        return times
+
+
+def rerun_seconds(base_url: str, page: str, reruns: int = 5,
+                  timeout: float = 120.0) -> list[float]:
+    """Seconds the server takes to rerun ``page`` in one open session (script run and
+    sent to the client), ``reruns`` times after a first visit.
+
+    Raises
+    ------
+    RuntimeError
+        When a run fails (exception, page not found, no clean finish).
+    """
+    return asyncio.run(_reruns(base_url, page, reruns, timeout))
 
 
 async def _client(base_url: str, pages: Sequence[str], position: int, until: float,

@@ -5,12 +5,15 @@ Layout under the cache directory::
     manifest.json              one entry per cached table (see :class:`Provenance`)
     raw/<source>/<file>        the publisher's bytes as downloaded
     tables/<dataset>-<sha>.parquet   the parsed, validated table (GeoParquet for layers)
+    tiles/<dataset>-<sha>.pmtiles    a built file (map tiles), with companions of the same
+                                     stem beside it (``<dataset>-<sha>.codes.json``)
 
 Every file is written to a temporary name and renamed into place, so an interrupted
-write never leaves a half file that is later read as good. A table file is named after
-its content hash and the manifest is replaced in one rename, so a reader sees either the
-complete old table or the complete new one. The previous file of each table is kept
-until the next refresh, for readers that opened the manifest just before a switch.
+write never leaves a half file that is later read as good. A table or built file is
+named after its content hash and the manifest is replaced in one rename, so a reader sees
+either the complete old table or the complete new one. The previous file of each table
+(with its companions) is kept until the next refresh, for readers that opened the
+manifest just before a switch.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -33,6 +37,8 @@ from data_sources.errors import NotCachedError
 from settings import Settings, get_settings
 
 MANIFEST = "manifest.json"
+STORED_FOLDERS = ("tables", "tiles")
+"""Where the files the manifest names live: parsed tables, and built files."""
 
 
 @dataclass
@@ -98,6 +104,18 @@ def atomic_write_bytes(target: Path, content: bytes) -> None:
         tmp.write_bytes(content)
 
 
+def file_stem(relative: str) -> str:
+    """``<dataset>-<hash>``: what a stored file and its companions share
+    (``tiles/tiles_lsoa-0123abcd4567ef89.pmtiles`` → ``tiles_lsoa-0123abcd4567ef89``)."""
+    return Path(relative).name.split(".", 1)[0]
+
+
+def companion_of(relative: str, suffix: str) -> str:
+    """The companion with ``suffix`` of a stored file, relative to the cache root
+    (``tiles/x-<hash>.pmtiles``, ``.codes.json`` → ``tiles/x-<hash>.codes.json``)."""
+    return (Path(relative).parent / f"{file_stem(relative)}{suffix}").as_posix()
+
+
 class Cache:
     """Raw files, tables and the manifest under one directory."""
 
@@ -148,17 +166,58 @@ class Cache:
         rows, file, fetched_at (if empty) are filled in here.
         """
         relative = self._write_parquet(df, provenance.dataset)
+        provenance.rows = len(df)
+        return self._switch_to(relative, provenance)
+
+    def store_file(self, built: Path, provenance: Provenance,
+                   companions: Mapping[str, bytes] | None = None) -> Provenance:
+        """Copy a built file (a tile archive) into ``tiles/`` and switch the manifest to it.
+
+        Parameters
+        ----------
+        built
+            The file as its builder wrote it (anywhere; it is copied, not moved). It is
+            stored as ``tiles/<dataset>-<sha256[:16]><suffix>``.
+        provenance
+            Its manifest entry; rows (set by the caller), notes and licence as for
+            :meth:`store_table`. file, previous_file and fetched_at (if empty) are filled in.
+        companions
+            Files that belong with it, by suffix (``{".codes.json": b"..."}``), stored as
+            ``tiles/<dataset>-<sha256[:16]><suffix>``.
+
+        Notes
+        -----
+        The companions and the file are in place before the manifest switches, so a reader
+        that finds the new file in the manifest finds its companions too. The hash is the
+        built file's; the previous file and its companions are kept until the next store.
+        The file is readable by everyone (0644): tiles are public and a web server running
+        as another user may serve them directly.
+        """
+        folder = self.root / "tiles"
+        digest = _file_sha256(built)[:16]
+        relative = f"tiles/{provenance.dataset}-{digest}{built.suffix}"
+        for suffix, content in (companions or {}).items():
+            atomic_write_bytes(self.root / companion_of(relative, suffix), content)
+        if not (self.root / relative).is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            with atomic_path(self.root / relative) as tmp:
+                shutil.copyfile(built, tmp)
+                tmp.chmod(0o644)  # a web server may serve it directly, as another user
+        return self._switch_to(relative, provenance)
+
+    def _switch_to(self, relative: str, provenance: Provenance) -> Provenance:
+        """Point the dataset's manifest entry at the stored file ``relative`` (one rename),
+        keeping the file it replaces as ``previous_file`` and deleting older ones."""
         with self._lock:
             entries = self.manifest()
             old = entries.get(provenance.dataset)
-            provenance.rows = len(df)
             provenance.file = relative
             provenance.fetched_at = provenance.fetched_at or now_utc()
             provenance.previous_file = old.file if old and old.file != relative else ""
             provenance.last_error = provenance.last_error_at = ""
             entries[provenance.dataset] = provenance
             self._write_manifest(entries)
-            self._remove_unreferenced(provenance.dataset, entries[provenance.dataset])
+            self._remove_unreferenced(provenance.dataset, provenance)
         return provenance
 
     def _write_parquet(self, df: pd.DataFrame, dataset: str) -> str:
@@ -191,10 +250,12 @@ class Cache:
             self._write_manifest(entries)
 
     def _remove_unreferenced(self, dataset: str, entry: Provenance) -> None:
-        keep = {entry.file, entry.previous_file}
-        for path in (self.root / "tables").glob(f"{dataset}-*.parquet"):
-            if path.relative_to(self.root).as_posix() not in keep:
-                path.unlink(missing_ok=True)
+        """Delete the dataset's files (and companions) other than its current and previous."""
+        keep = {file_stem(f) for f in (entry.file, entry.previous_file) if f}
+        for folder in STORED_FOLDERS:
+            for path in (self.root / folder).glob(f"{dataset}-*"):
+                if file_stem(path.name) not in keep:
+                    path.unlink(missing_ok=True)
 
     def load_table(self, dataset: str, columns: list[str] | None = None) -> pd.DataFrame:
         """The cached table (a GeoDataFrame for boundary layers).
@@ -216,6 +277,14 @@ class Cache:
 
             return gpd.read_parquet(path, columns=columns)
         return pd.read_parquet(path, columns=columns)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def open_cache(settings: Settings | None = None) -> Cache:

@@ -2,12 +2,14 @@
 
 Everything in the cache can be fetched again from the publishers, but a national refresh
 takes a while and a publisher may have withdrawn an old release, so a copy is worth
-keeping. A table file is named after its content hash (``tables/<dataset>-<sha256[:16]>``)
+keeping. A table file is named after its content hash (``tables/<dataset>-<sha256[:16]>``,
+and likewise a built file such as a tile archive under ``tiles/``, with its companions)
 and a refresh switches to it in the single rename of ``manifest.json``, so a consistent
 copy needs no lock: read the manifest once, copy the tables it names (checking each
-against the hash in its name), and write the manifest last. A copy is therefore a
-working cache directory as soon as its manifest appears. Raw downloads are not copied:
-the app never reads them, and the manifest keeps each one's URL and sha256.
+against the hash in its name) with their companions, and write the manifest last. A
+copy is therefore a working cache directory as soon as its manifest appears. Raw
+downloads are not copied: the app never reads them, and the manifest keeps each one's
+URL and sha256.
 
 A refresh that switches a table twice while a backup runs removes the file the backup
 was about to copy; the backup then starts again from the new manifest.
@@ -22,11 +24,19 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_sources.cache import MANIFEST, Cache, Provenance, atomic_path, atomic_write_bytes
+from data_sources.cache import (
+    MANIFEST,
+    Cache,
+    Provenance,
+    atomic_path,
+    atomic_write_bytes,
+    file_stem,
+)
 from data_sources.errors import DataSourceError
 
 ATTEMPTS = 3
-TABLE_NAME = re.compile(r"^tables/[A-Za-z0-9_]+-(?P<hash>[0-9a-f]{16})\.parquet$")
+TABLE_NAME = re.compile(
+    r"^(tables|tiles)/[A-Za-z0-9_]+-(?P<hash>[0-9a-f]{16})\.(parquet|pmtiles)$")
 
 
 class CacheBackupError(DataSourceError):
@@ -106,16 +116,25 @@ def _entries(manifest: bytes, path: Path) -> list[Provenance]:
 
 
 def _copy_tables(source: Path, target: Path, entries: list[Provenance]) -> CacheCopy:
-    """Copy each entry's table file, checked against its hash; same-named files are kept."""
+    """Copy each entry's companions, then its table file checked against its hash;
+    same-named tables are kept."""
     total = 0
     for entry in entries:
         destination = target / entry.file
+        for companion in _companions(source, entry.file):
+            atomic_write_bytes(destination.parent / companion.name, companion.read_bytes())
         if not destination.is_file():
             with atomic_path(destination) as tmp:
                 shutil.copyfile(source / entry.file, tmp)
                 _check_hash(tmp, entry.file)
         total += destination.stat().st_size
     return CacheCopy(len(entries), total)
+
+
+def _companions(root: Path, relative: str) -> list[Path]:
+    """The files stored beside a table under its stem (a tile archive's code list)."""
+    main = root / relative
+    return sorted(p for p in main.parent.glob(f"{file_stem(relative)}.*") if p != main)
 
 
 def _check_hash(path: Path, name: str) -> None:

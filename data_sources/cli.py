@@ -132,7 +132,7 @@ def refresh_locked(args: argparse.Namespace, settings: Settings, cache: Cache,
         print("Datasets that failed keep their last good cached copy, if they had one.")
     built = True
     if report.stored and not args.no_build:
-        print("\nBuilding the joined dataset and web layers from the cache:")
+        print("\nBuilding the joined dataset and the map tiles from the cache:")
         built = run_build(ctx.cache)
     return 0 if report.ok and built else 1
 
@@ -157,18 +157,18 @@ def status(args: argparse.Namespace) -> int:
 
 
 def run_build(cache: Cache) -> bool:
-    """Rebuild the joined dataset and the web boundary layers; True when both succeeded.
+    """Rebuild the joined dataset and the map tiles; True when every step succeeded.
 
     Imported here, not at the top: the derived tables are built from the data layer's
     cache, and data_sources itself never depends on indicators/ or geo/.
     """
-    from geo.boundaries import prepare_web_layers
+    from geo.tiles import build_tiles
     from indicators.joined import build_joined
 
     ok = True
     steps = (
         ("joined dataset", lambda c: list(build_joined(c, public_report_counts(c)).values())),
-        ("web boundary layers", prepare_web_layers),
+        ("map tiles", build_tiles),
     )
     for name, step in steps:
         start = time.perf_counter()
@@ -205,7 +205,7 @@ def public_report_counts(cache: Cache) -> pd.DataFrame | None:
 
 
 def build(args: argparse.Namespace) -> int:
-    """Rebuild the joined dataset and the web boundary layers from the cached tables."""
+    """Rebuild the joined dataset and the map tiles from the cache."""
     return 0 if run_build(open_cache()) else 1
 
 
@@ -289,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_refresh.set_defaults(func=refresh)
     p_status = sub.add_parser("status", help="what is cached, its vintage and when fetched")
     p_status.set_defaults(func=status)
-    p_build = sub.add_parser("build", help="rebuild the joined dataset and web boundary layers "
+    p_build = sub.add_parser("build", help="rebuild the joined dataset and the map tiles "
                                            "from the cache")
     p_build.set_defaults(func=build)
     p_export = sub.add_parser("export", help="write the joined dataset with its data dictionary "

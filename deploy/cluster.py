@@ -19,8 +19,10 @@ it started (their command line names the same port or configuration file).
 
 from __future__ import annotations
 
+import grp
 import json
 import os
+import pwd
 import re
 import secrets
 import signal
@@ -94,13 +96,28 @@ class ProcessStatus:
 # ---------------------------------------------------------------- configuration
 
 
+def _worker_user(cache_dir: Path) -> str:
+    """nginx's ``user`` line when started as root: the owner of the cache (or its nearest
+    existing parent), who can read the tiles; nothing when started by anyone else."""
+    if os.geteuid() != 0:
+        return ""
+    folder = cache_dir.resolve()
+    while not folder.exists():
+        folder = folder.parent
+    owner = pwd.getpwuid(folder.stat().st_uid)
+    group = grp.getgrgid(owner.pw_gid).gr_name
+    return f"user {owner.pw_name} {group};"
+
+
 def render_nginx_conf(plan: Plan) -> str:
     """The nginx configuration of ``plan``, from :data:`TEMPLATE`."""
     servers = "\n".join(f"        server {HOST}:{port} max_fails=1 fail_timeout=10s;"
                         for port in plan.app_ports)
     text = TEMPLATE.read_text()
     for name, value in (("@RUN_DIR@", str(plan.run_dir.resolve())), ("@SERVERS@", servers),
-                        ("@LISTEN@", f"{plan.host}:{plan.port}")):
+                        ("@LISTEN@", f"{plan.host}:{plan.port}"),
+                        ("@TILES_DIR@", str((plan.cache_dir / "tiles").resolve())),
+                        ("@WORKER_USER@", _worker_user(plan.cache_dir))):
         text = text.replace(name, value)
     left = re.search(r"@[A-Z_]+@", text)
     if left:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
@@ -78,41 +78,57 @@ def wait_idle(driver: WebDriver, timeout: float = 60) -> None:
     time.sleep(0.2)
 
 
-def wait_map(driver: WebDriver, timeout: float = 60) -> WebElement:
-    """Wait for the Plotly map to be drawn (its MapLibre canvas has a size)."""
-    def drawn(d: WebDriver) -> WebElement | bool:
-        for canvas in d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot canvas"):
-            try:
-                if canvas.size["width"] > 100 and canvas.size["height"] > 100:
-                    return canvas
-            except StaleElementReferenceException:
-                continue
+def wait_map(driver: WebDriver, timeout: float = 60, changed_from: str | None = None) -> str:
+    """Wait until the map has drawn its values (MapLibre idle, every tile loaded) and
+    return the version of the values drawn; ``changed_from`` waits for other values."""
+    def drawn(d: WebDriver) -> str | bool:
+        state = d.execute_script(
+            "const b = document.querySelector('.atlas-map');"
+            "return b ? [b.dataset.state, b.dataset.values || '', b.dataset.tileErrors,"
+            " b.dataset.error || ''] : null;")
+        if state and int(state[2]):
+            raise AssertionError(f"the map reported {state[2]} error(s): {state[3]}")
+        if state and state[0] == "idle" and state[1] and state[1] != changed_from:
+            return state[1]
         return False
     return WebDriverWait(driver, timeout).until(drawn)
 
 
-_AREA_ON_SCREEN = """
-const gd = document.querySelector('.js-plotly-plot');
-const map = gd._fullLayout.map._subplot.map;
-const feature = gd.data[0].geojson.features.find(f => f.id === arguments[0]);
-if (!feature) { return null; }
-let ring = feature.geometry.coordinates[0];
-if (feature.geometry.type === 'MultiPolygon') { ring = ring[0]; }
-let lon = 0, lat = 0;
-ring.forEach(c => { lon += c[0]; lat += c[1]; });
-const point = map.project([lon / ring.length, lat / ring.length]);
-const box = map.getCanvas().getBoundingClientRect();
-return [Math.round(box.left + point.x), Math.round(box.top + point.y)];
-"""
+def drawn_areas(driver: WebDriver) -> int:
+    """How many areas the map shows with a value (distinct features rendered)."""
+    return int(driver.execute_script("return window.atlasMap.renderedAreas();"))
 
 
 def click_area(driver: WebDriver, code: str) -> None:
-    """Click the middle of area ``code`` on the Plotly map, as a person would."""
-    where = driver.execute_script(_AREA_ON_SCREEN, code)
+    """Click inside area ``code`` on the map, as a person would."""
+    driver.execute_script("document.querySelector('.atlas-map')"
+                          ".scrollIntoView({block: 'center'});")
+    where = driver.execute_script("return window.atlasMap.pointOf(arguments[0]);", code)
     if where is None:
-        raise AssertionError(f"{code} is not on the map")
+        raise AssertionError(f"{code} is not drawn on the map")
     actions = ActionBuilder(driver)
-    actions.pointer_action.move_to_location(*where).click()
+    actions.pointer_action.move_to_location(round(where["x"]), round(where["y"])).click()
+    actions.perform()
+
+
+def click_table_row(driver: WebDriver, code: str) -> None:
+    """Tick the row of area ``code`` in the page's table (Streamlit's data grid is drawn
+    on a canvas; its hidden accessible table says which row holds the code)."""
+    grid = driver.find_element(By.CSS_SELECTOR, '[data-testid="stDataFrame"]')
+    rows = driver.execute_script(
+        "return Array.from(arguments[0].querySelectorAll('[role=row]'))"
+        ".map(r => r.textContent);", grid)
+    position = next((i for i, text in enumerate(rows) if code in text), None)
+    if position is None:
+        raise AssertionError(f"{code} is not among the table's visible rows")
+    canvas = grid.find_element(By.TAG_NAME, "canvas")
+    box = driver.execute_script("arguments[0].scrollIntoView({block: 'center'});"
+                                "return arguments[0].getBoundingClientRect();", canvas)
+    row_height = 35  # Streamlit's default; the header row is as tall
+    actions = ActionBuilder(driver)
+    actions.pointer_action.move_to_location(
+        round(box["left"] + 18),
+        round(box["top"] + row_height * position + row_height / 2)).click()
     actions.perform()
 
 

@@ -10,7 +10,7 @@ from data_sources.refresh import OGL
 from data_sources.registry import DATASETS
 from settings import PROJECT_ROOT
 
-APP = str(PROJECT_ROOT / "app.py")
+APP = str(PROJECT_ROOT / "dashboard.py")
 
 
 def run_app() -> AppTest:

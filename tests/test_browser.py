@@ -19,6 +19,7 @@ from selenium.webdriver.common.keys import Keys
 
 from bench.national import app_environment
 from bench.server import app_server
+from data_sources.cache import Cache
 from settings import PROJECT_ROOT
 from tests.browser import (
     ARTIFACTS,
@@ -27,6 +28,8 @@ from tests.browser import (
     clean_artifacts,
     click_area,
     click_button,
+    click_table_row,
+    drawn_areas,
     pick_option,
     shot,
     wait_download,
@@ -64,27 +67,61 @@ def cache_dir(mirror, tmp_path_factory):
     return root
 
 
+def joined_codes(cache_dir: Path, level: str, district: str | None = None) -> set[str]:
+    rows = Cache(cache_dir).load_table("joined_area_indicator")
+    rows = rows[rows["level"] == level]
+    if district:
+        rows = rows[rows["lad_code"] == district]
+    return set(rows["area_code"])
+
+
 @pytest.mark.timeout(300)
 def test_map_area_indicator_profile_and_pdf_download(cache_dir, tmp_path):
     with serve(cache_dir, tmp_path) as url, chrome(tmp_path / "downloads") as driver:
         driver.get(url)
-        wait_map(driver)
+        version = wait_map(driver)
         wait_idle(driver)
         wait_text(driver, "Districts of England")
+        assert drawn_areas(driver) == len(joined_codes(cache_dir, "lad"))
         shot(driver, "01-map-districts-of-england")
 
         click_area(driver, "E09000001")
         wait_idle(driver)
         wait_text(driver, "Small areas (LSOAs) of City of London")
-        wait_map(driver)
+        version = wait_map(driver, changed_from=version)
         assert "area=E09000001" in driver.current_url and "level=lsoa" in driver.current_url
+        lsoas = joined_codes(cache_dir, "lsoa", "E09000001")
+        assert drawn_areas(driver) == len(lsoas)
         shot(driver, "02-district-clicked-drills-down")
+
+        lsoa = sorted(lsoas)[0]
+        click_area(driver, lsoa)
+        wait_idle(driver)
+        wait_text(driver, f"(small area (LSOA), {lsoa})")  # the sidebar names it
+        assert f"area={lsoa}" in driver.current_url
+        wait_text(driver, "Small areas (LSOAs) of City of London")
+        shot(driver, "03-small-area-clicked-and-outlined")
 
         pick_option(driver, "Indicator", "Income deprivation (IoD 2025): score")
         wait_text(driver, "Showing Income deprivation (IoD 2025): score")
-        wait_map(driver)
+        version = wait_map(driver, changed_from=version)
         assert "indicator=income_score" in driver.current_url
-        shot(driver, "03-indicator-switched")
+        assert drawn_areas(driver) == len(lsoas)
+        shot(driver, "04-indicator-switched")
+
+        other = sorted(lsoas)[-1]
+        click_table_row(driver, other)
+        wait_idle(driver)
+        wait_text(driver, f"(small area (LSOA), {other})")
+        assert f"area={other}" in driver.current_url
+        assert "indicator=income_score" in driver.current_url
+        shot(driver, "05-table-row-selects-the-area")
+
+        # Everything the map needed came from the app itself: it works offline.
+        origins = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(r => new URL(r.name).origin)"
+            ".filter(o => o.startsWith('http'));")
+        assert set(origins) <= {url}, set(origins) - {url}
 
         driver.find_element(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a[href$="profile"]'
                             ).click()
@@ -92,12 +129,12 @@ def test_map_area_indicator_profile_and_pdf_download(cache_dir, tmp_path):
         wait_text(driver, "Download PDF")
         heading = driver.find_element(By.CSS_SELECTOR, "[data-testid=stMain] h2")
         assert "City of London" in heading.text
-        shot(driver, "04-area-profile")
+        shot(driver, "06-area-profile")
 
         click_button(driver, "Download PDF")
         pdf = wait_download(tmp_path / "downloads", ".pdf")
         assert pdf.read_bytes().startswith(b"%PDF")
-        shot(driver, "05-profile-pdf-downloaded")
+        shot(driver, "07-profile-pdf-downloaded")
 
 
 @pytest.mark.timeout(300)
@@ -124,7 +161,7 @@ def test_keyboard_only_search_and_pick(cache_dir, tmp_path):
         picker.send_keys(Keys.ENTER)
         wait_idle(driver)
         wait_text(driver, "Small areas (LSOAs) of City of London")
-        shot(driver, "08-keyboard-only-search")
+        shot(driver, "10-keyboard-only-search")
 
 
 @pytest.mark.timeout(300)
@@ -139,11 +176,11 @@ def test_dark_theme_map_and_profile(cache_dir, tmp_path, monkeypatch):
             ".backgroundColor")
         red, green, blue = (int(v) for v in background[4:-1].split(","))
         assert max(red, green, blue) < 60, background  # a dark page
-        shot(driver, "06-dark-map")
+        shot(driver, "08-dark-map")
         driver.get(f"{url}/profile?area=E09000001")
         wait_idle(driver)
         wait_text(driver, "Download PDF")
-        shot(driver, "07-dark-profile")
+        shot(driver, "09-dark-profile")
 
 
 def toolbar_labels(driver, table) -> list[str]:
@@ -168,7 +205,7 @@ def test_tables_download_only_through_the_formula_safe_button(cache_dir, tmp_pat
         wait_idle(driver)
         labels = toolbar_labels(driver, driver.find_element(
             By.CSS_SELECTOR, '[data-testid="stDataFrame"]'))
-        shot(driver, "09-table-toolbar-without-download")
+        shot(driver, "11-table-toolbar-without-download")
         assert any(label.startswith("Search") for label in labels), labels
         assert not any("Download" in label for label in labels), labels
         click_button(driver, "Download this table (CSV)")

@@ -48,6 +48,7 @@ from tests.fixtures.reports.helpers import (
     tiny_directory,
 )
 from tests.mirror import free_port
+from tests.test_map import _layer, store_boundaries
 from tests.test_reports_import import write_tiny_cache
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -92,6 +93,10 @@ def build_app_cache(root: Path) -> None:
     Cache(root).store_table(joined, Provenance(
         "joined_area_indicator", "derived", "Joined (test)", "", "test", "LSOA 2021",
         "Open Government Licence v3.0", "test fixture"))
+    lsoa_names = dict(zip(lsoa["lsoa21_code"], lsoa["lsoa21_name"], strict=True))
+    lad_names = dict(zip(region["lad22_code"], region["lad22_name"], strict=True))
+    store_boundaries(Cache(root), {"boundaries_lsoa21": _layer(list(lsoa_names), lsoa_names),
+                                   "boundaries_lad21": _layer(list(lad_names), lad_names)})
 
 
 @contextmanager
@@ -361,6 +366,23 @@ def test_status_command_reports_every_process_healthy(deployment):
     lines = done.stdout.splitlines()[1:]
     assert [line.split()[0] for line in lines] == ["replica-1", "replica-2", "nginx"]
     assert all(line.endswith("healthy") for line in lines), done.stdout
+
+
+def test_the_map_draws_from_tiles_that_nginx_serves_itself(deployment):
+    since = len(deployment.access_log())
+    with chromium("map") as visitor:
+        visitor.open(deployment.url() + "/?level=lsoa&indicator=imd_score")
+        visitor.wait_until(lambda: visitor.driver.execute_script(
+            "const b = document.querySelector('.atlas-map');"
+            "return !!b && b.dataset.state === 'idle' && !!b.dataset.values;"), "the map")
+        errors = visitor.driver.execute_script(
+            "return document.querySelector('.atlas-map').dataset.tileErrors;")
+        assert errors == "0"
+        visitor.shot("map-through-nginx")
+    tiles = [line for line in deployment.access_log()[since:] if '"GET /tiles/' in line]
+    assert tiles, "the browser read no tiles through nginx"
+    assert all(" 206 " in line or " 200 " in line for line in tiles), tiles
+    assert all("upstream=-" in line for line in tiles), tiles  # never sent to a replica
 
 
 def test_metrics_are_not_public_and_no_other_site_may_frame_the_app(deployment):

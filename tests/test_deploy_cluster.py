@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
+from bench.common import free_port, wait_for
 from deploy.cluster import (
     NGINX,
     DeployError,
@@ -50,6 +52,57 @@ def test_nginx_accepts_the_generated_conf(tmp_path):
                            str(run / "logs" / "nginx-error.log")],
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(not NGINX.is_file(), reason=f"nginx is not installed at {NGINX}")
+def test_nginx_serves_tiles_from_the_cache_with_ranges_etags_and_long_caching(tmp_path):
+    port = free_port()
+    setup = Plan(run_dir=tmp_path / "run", port=port, app_ports=(free_port(),),
+                 database_url="postgresql+psycopg://atlas@127.0.0.1:5432/atlas",
+                 cache_dir=tmp_path / "cache")
+    for folder in ("logs", "nginx/body", "nginx/proxy", "nginx/fastcgi", "nginx/uwsgi",
+                   "nginx/scgi"):
+        (setup.run_dir / folder).mkdir(parents=True)
+    tiles = setup.cache_dir / "tiles"
+    tiles.mkdir(parents=True)
+    archive = bytes(range(256)) * 64
+    (tiles / "tiles_lsoa-0123456789abcdef.pmtiles").write_bytes(archive)
+    (tiles / "notes.txt").write_text("not a tile")
+    (setup.cache_dir / "manifest.json").write_text("{}")
+    conf = setup.run_dir / "nginx" / "nginx.conf"
+    conf.write_text(render_nginx_conf(setup))
+    nginx = subprocess.Popen([str(NGINX), "-p", str(setup.run_dir / "nginx"), "-c", str(conf),
+                              "-e", str(setup.run_dir / "logs" / "nginx-error.log")])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(base), 20, "nginx")
+        url = f"{base}/tiles/tiles_lsoa-0123456789abcdef.pmtiles"
+        part = requests.get(url, headers={"Range": "bytes=256-511",
+                                          "Accept-Encoding": "gzip"}, timeout=10)
+        assert part.status_code == 206
+        assert part.content == archive[256:512]
+        assert part.headers["Content-Range"] == f"bytes 256-511/{len(archive)}"
+        assert "Content-Encoding" not in part.headers
+        assert part.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert part.headers["Content-Type"] == "application/vnd.pmtiles"
+        etag = part.headers["ETag"]
+        again = requests.get(url, headers={"If-None-Match": etag}, timeout=10)
+        assert again.status_code == 304
+        for other in ("notes.txt", "tiles_lsoa-0123.pmtiles"):
+            assert requests.get(f"{base}/tiles/{other}", timeout=10).status_code == 404
+        escape = requests.get(f"{base}/tiles/%2e%2e/manifest.json", timeout=10)
+        assert escape.content != b"{}"  # never the cache's other files
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=20)
+
+
+def _answers(base: str) -> bool:
+    try:
+        requests.get(f"{base}/tiles/none", timeout=2)
+        return True
+    except requests.RequestException:
+        return False
 
 
 def test_cookie_secret_is_made_once_and_private(tmp_path, monkeypatch):

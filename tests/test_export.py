@@ -646,7 +646,7 @@ def tiny_cache(tmp_path) -> Path:
 def test_cli_build_then_export(tiny_cache, tmp_path, fmt):
     build = run_cli(tiny_cache, "build")
     assert build.returncode == 0, build.stdout + build.stderr
-    assert "joined_area_indicator: 14 rows" in build.stdout and "web_lsoa: 8 rows" in build.stdout
+    assert "joined_area_indicator: 14 rows" in build.stdout and "tiles_lsoa: 8 rows" in build.stdout
     for level, rows in (("lad", 2), ("msoa", 4), ("lsoa", 8)):
         out = tmp_path / f"{level}.{fmt}"
         result = run_cli(tiny_cache, "export", "--level", level, "--format", fmt,

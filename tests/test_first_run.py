@@ -12,7 +12,7 @@ from indicators.joined import AREA_TABLE
 from settings import PROJECT_ROOT
 from ui.first_run import follow_refresh
 
-APP = str(PROJECT_ROOT / "app.py")
+APP = str(PROJECT_ROOT / "dashboard.py")
 DATA_PAGES = {"views/map.py": "Map", "views/trends.py": "Trends",
               "views/compare.py": "Compare areas", "views/profile.py": "Area profile",
               "views/downloads.py": "Downloads"}
@@ -83,7 +83,7 @@ def test_progress_follows_the_refresh_output_dataset_by_dataset():
         "\n",
         "1 stored, 0 skipped, 1 failed.\n",
         f"  {second.id} (FAILED): nomis: HTTP 404\n",
-        "Building the joined dataset and web layers from the cache:\n",
+        "Building the joined dataset and the map tiles from the cache:\n",
         "joined dataset: built in 0.8 s\n",
         "  joined_area_indicator: 10 rows\n",
     ]

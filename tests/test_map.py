@@ -1,17 +1,28 @@
-"""The Map page and the shared sidebar, driven with Streamlit's AppTest on a tiny cache."""
+"""The Map page and the shared sidebar, driven with Streamlit's AppTest on a tiny cache.
+
+The map itself is drawn by the browser (tests/test_browser.py); here the page is checked
+through what it sends the map element (its payload) and what the element sends back when
+an area is clicked (its "click" trigger, as the browser sends it).
+"""
 
 from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import box
+from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.testing.v1 import AppTest
 
 from data_sources.cache import Cache, Provenance
+from geo.tiles import build_tiles, load_tile_index
 from settings import PROJECT_ROOT
 
-APP = str(PROJECT_ROOT / "app.py")
+APP = str(PROJECT_ROOT / "dashboard.py")
 LADS = {"E06000001": "Hartlepool", "E06000002": "Middlesbrough"}
 # LSOA → (MSOA, district)
 LSOAS = {"E01000001": ("E02000001", "E06000001"), "E01000002": ("E02000001", "E06000001"),
@@ -38,7 +49,14 @@ def _layer(codes: dict[str, str] | list[str], names: dict[str, str]) -> gpd.GeoD
     return frame
 
 
-def build_cache(root, web_layers: bool = True) -> None:
+def store_boundaries(cache: Cache, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Boundary layers (dataset → frame) and the vector tiles built from them."""
+    for dataset, frame in layers.items():
+        cache.store_table(frame[["area_code", "area_name", "geometry"]], _provenance(dataset))
+    assert build_tiles(cache)
+
+
+def build_cache(root, tiles: bool = True) -> None:
     cache = Cache(root)
     lsoa_names = {c: f"{LADS[lad]} 00{i + 1}A" for i, (c, (_, lad)) in enumerate(LSOAS.items())}
     msoa_names = {c: f"{LADS[lad]} 00{i + 1}" for i, (c, lad) in enumerate(MSOAS.items())}
@@ -64,12 +82,13 @@ def build_cache(root, web_layers: bool = True) -> None:
     joined.attrs["na_reasons"] = [f"lad d_*, isolation_* of E06000002: {REASON}"]
     cache.store_table(joined, _provenance("joined_area_indicator"))
     cache.store_table(pd.DataFrame({"lsoa21_code": list(LSOAS)}), _provenance("iod2025_lsoa"))
-    if web_layers:
-        cache.store_table(_layer(list(LADS), LADS), _provenance("web_lad"))
-        cache.store_table(_layer(MSOAS, msoa_names), _provenance("web_msoa"))
-        districts = {c: lad for c, (_, lad) in LSOAS.items()}
-        for name in ("web_lsoa", "web_lsoa_detail"):
-            cache.store_table(_layer(districts, lsoa_names), _provenance(name))
+    if tiles:
+        store_boundaries(cache, {
+            "boundaries_lad21": _layer(list(LADS), LADS),
+            "boundaries_region": _layer(["E12000001"], {"E12000001": "North East"}),
+            "boundaries_msoa21": _layer(MSOAS, msoa_names),
+            "boundaries_lsoa21": _layer({c: lad for c, (_, lad) in LSOAS.items()}, lsoa_names),
+        })
 
 
 @pytest.fixture
@@ -88,7 +107,7 @@ def start(**params: str) -> AppTest:
 
 
 def rerun(app: AppTest) -> AppTest:
-    """Run again from app.py, as the server does."""
+    """Run again from the dashboard script, as the server does."""
     app.run()
     assert not app.exception, app.exception
     return app
@@ -96,6 +115,39 @@ def rerun(app: AppTest) -> AppTest:
 
 def table(app: AppTest) -> pd.DataFrame:
     return app.dataframe[0].value
+
+
+def area_map(app: AppTest):
+    """The map element of the page."""
+    found = [e for e in app.get("bidi_component") if e.proto.component_name == "gra_area_map"]
+    assert len(found) == 1, "the page has no map"
+    return found[0]
+
+
+def payload(app: AppTest) -> dict:
+    """What the page sent the browser's map."""
+    return json.loads(area_map(app).proto.json)
+
+
+def drawn(app: AppTest) -> dict[str, float | None]:
+    """The value the map is given for each area (by code, through the archive's ids)."""
+    sent = payload(app)
+    index = load_tile_index(Cache(Path(os.environ["GRA_CACHE_DIR"])), sent["layer"]["level"])
+    ids = [start + i for start, count in sent["values"]["ids"] for i in range(count)]
+    scale = sent["values"]["scale"]
+    return {code: None if value is None else value / scale
+            for code, value in zip(index.codes_of(ids), sent["values"]["values"], strict=True)}
+
+
+def click(app: AppTest, code: str) -> AppTest:
+    """What the browser sends when an area of the map is clicked: the "click" trigger."""
+    states = app._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = _make_trigger_id(area_map(app).proto.id, "events")
+    state.json_trigger_value = json.dumps([{"event": "click", "value": code}])
+    app._run(states)
+    assert not app.exception, app.exception
+    return app
 
 
 
@@ -106,7 +158,12 @@ def test_districts_of_england_by_default_with_ranks_and_sources(cached):
     shown = table(app)
     assert shown["Area"].tolist() == ["Middlesbrough", "Hartlepool"]
     assert shown["Rank"].tolist() == [1, 2]
-    assert app.get("plotly_chart")
+    assert drawn(app) == {"E06000001": 25.5, "E06000002": 31.25}
+    sent = payload(app)
+    assert sent["legend"]["title"] == "IMD average score (IoD 2025) (score)"
+    assert sent["layer"]["url"].startswith("/tiles/tiles_lad-")
+    assert sent["context"]["regions"].startswith("/tiles/tiles_region-")
+    assert sent["values"]["classes"] == "01" and sent["selected"] is None
     assert app.get("download_button")
     captions = " ".join(c.value for c in app.caption)
     assert "Test table iod2025_lsoa (Test vintage)" in captions
@@ -127,6 +184,11 @@ def test_a_link_opens_the_lsoas_of_a_district(cached):
     app = start(area="E06000001", level="lsoa", indicator="imd_score")
     assert app.title[0].value == "Small areas (LSOAs) of Hartlepool"
     assert set(table(app)["Code"]) == {"E01000001", "E01000002", "E01000003", "E01000004"}
+    assert drawn(app) == {"E01000001": 10.0, "E01000002": 20.0, "E01000003": 30.0,
+                          "E01000004": 40.0}
+    sent = payload(app)
+    assert sent["layer"]["level"] == "lsoa" and sent["view"]["key"] == "lsoa:E06000001"
+    assert sent["view"]["extent"] == pytest.approx([-1.5, 54.5, -1.1, 54.6], abs=1e-4)
     assert app.radio("sb_level").value == "lsoa"
     assert "Hartlepool (district, E06000001)" in app.sidebar.caption[0].value
 
@@ -174,21 +236,41 @@ def test_changing_indicator_updates_table_and_link(cached):
     assert "Dissimilarity, Asian (index 0-1)" in table(app).columns
 
 
-def test_without_boundaries_the_table_still_shows(monkeypatch, tmp_path):
-    build_cache(tmp_path, web_layers=False)
+def test_without_tiles_the_table_still_shows(monkeypatch, tmp_path):
+    build_cache(tmp_path, tiles=False)
     monkeypatch.setenv("GRA_CACHE_DIR", str(tmp_path))
     app = start()
-    assert "map boundaries are not available" in app.warning[0].value
+    assert "map tiles are not available" in app.warning[0].value
+    assert "python -m data_sources build" in app.warning[0].value
     assert len(table(app)) == 2
+    assert not app.get("bidi_component") or all(
+        e.proto.component_name != "gra_area_map" for e in app.get("bidi_component"))
 
 
-def click(app: AppTest, code: str) -> AppTest:
-    """What the browser sends when a polygon is clicked: the chart's selection state."""
-    chart = app.get("plotly_chart")[0]
-    key = chart.proto.id.rsplit("-", 1)[-1]
-    app.session_state[key] = {"selection": {"points": [{"location": code}], "box": [],
-                                            "lasso": [], "point_indices": [0]}}
-    return rerun(app)
+def test_switching_indicator_sends_new_values_to_the_same_map(cached):
+    app = start()
+    element, version = area_map(app).proto.id, payload(app)["values"]["version"]
+    app.selectbox("sb_indicator").set_value("d_asian")
+    rerun(app)
+    assert area_map(app).proto.id == element  # the browser keeps its map
+    assert payload(app)["values"]["version"] != version
+    assert drawn(app) == {"E06000001": 0.31, "E06000002": None}
+    notes = payload(app)["values"]
+    assert REASON in notes["note_texts"][notes["notes"][0][1]]
+    assert payload(app)["legend"]["show_no_value"] is True
+
+
+def test_choosing_a_row_of_the_table_selects_its_area_on_the_map(cached):
+    app = start(area="E06000001", level="lsoa", indicator="imd_score")
+    row = table(app)["Code"].tolist().index("E01000002")
+    app.session_state["map_table"] = {"selection": {"rows": [row], "columns": [],
+                                                    "cells": []}}
+    rerun(app)
+    assert app.query_params["area"] == "E01000002"
+    selected = payload(app)["selected"]
+    index = load_tile_index(Cache(Path(os.environ["GRA_CACHE_DIR"])), "lsoa")
+    assert index.codes_of([selected["id"]]) == ["E01000002"]
+    assert app.title[0].value == "Small areas (LSOAs) of Hartlepool"
 
 
 def test_clicking_a_district_on_the_map_drills_down(cached):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -15,7 +17,7 @@ from reports.store import Store, make_engine, migrate
 from reports.submissions import submit_report
 from settings import PROJECT_ROOT
 from tests.fixtures.reports.helpers import bootstrap, lookup_frames, report
-from tests.test_map import _layer
+from tests.test_map import _layer, drawn, payload, store_boundaries
 from ui.report_map import (
     report_indicator,
     report_map_table,
@@ -23,7 +25,7 @@ from ui.report_map import (
     report_years,
 )
 
-APP = str(PROJECT_ROOT / "app.py")
+APP = str(PROJECT_ROOT / "dashboard.py")
 DISTRICTS = {"E09000001": "Thamesbury", "E09000002": "Marshfield", "E06000035": "Riverbank"}
 # district -> (LSOA, number of approved reports in 2025)
 REPORTS = {"E09000001": ("E01000001", 7), "E09000002": ("E01000007", 2),
@@ -49,7 +51,7 @@ def reports_app(tmp_path, monkeypatch):
                            "imd_avg_score": pd.array([20.0, 25.0, 30.0], dtype="Float64")})
     cache.store_table(joined.assign(region_code="E12000007"),
                       _provenance("joined_area_indicator"))
-    cache.store_table(_layer(list(DISTRICTS), DISTRICTS), _provenance("web_lad"))
+    store_boundaries(cache, {"boundaries_lad21": _layer(list(DISTRICTS), DISTRICTS)})
 
     url = f"sqlite:///{tmp_path / 'reports.db'}"
     store = Store(make_engine(url))
@@ -93,8 +95,18 @@ def test_reports_map_shows_exactly_the_published_suppressed_counts(reports_app):
     shown = [v for v in table["Reports"] if v not in ("<5", "[c]")]
     assert all(int(v) >= 5 or int(v) == 0 for v in shown)
     everything = " ".join(str(e.value) for e in (*app.markdown, *app.caption, *app.text))
+    sent = payload(app)
+    everything += json.dumps(sent)
     assert DESCRIPTION not in everything and "thamesbury.example" not in everything
     assert "Tension reports, 2025" in [s.value for s in app.subheader]
+    # The map is given the published counts only; a suppressed count has no value but its
+    # note, in the browser as in the table.
+    on_map = drawn(app)
+    assert on_map["E09000002"] is None and on_map["E06000035"] == 6
+    notes = {sent["values"]["note_texts"][n] for _, n in sent["values"]["notes"]}
+    assert "Suppressed: 1 to 4 reports" in notes
+    assert sent["legend"]["no_value_label"] == "Suppressed (<5 or [c])"
+    assert sent["hover"]["ranked"] is False
 
 
 def test_reports_map_rate_per_10000_residents(reports_app):

@@ -1,4 +1,4 @@
-"""The Map page's pure helpers: classes, colours, ranks, reasons, click payloads, figure."""
+"""The Map page's pure helpers: classes, colours, ranks, reasons, the table's pages."""
 
 from __future__ import annotations
 
@@ -7,50 +7,15 @@ import pytest
 
 from indicators.catalogue import get_indicator
 from ui.map_view import (
-    BLANK_STYLE,
     NO_VALUE,
-    NO_VALUE_COLOUR,
     after_click,
-    build_figure,
     classify,
     map_table,
-    map_view,
     missing_reasons,
     palette,
     rank_values,
-    selected_area,
+    table_page,
 )
-
-
-# ---------------------------------------------------------------- selected_area
-@pytest.mark.parametrize("payload, expected", [
-    (None, None),
-    ({}, None),
-    ({"selection": None}, None),
-    ({"selection": {"points": [], "point_indices": [], "box": [], "lasso": []}}, None),
-    ({"selection": {"points": [{"point_index": 3}]}}, None),
-    ({"selection": {"points": [{"location": ""}]}}, None),
-    ({"selection": {"points": [{"location": 42}]}}, None),
-    ({"selection": {"points": [{"curve_number": 0, "point_number": 7, "point_index": 7,
-                                "location": "E06000016", "z": 3}],
-                    "point_indices": [7], "box": [], "lasso": []}}, "E06000016"),
-    ({"selection": {"points": [{"point_index": 1}, {"location": " E01000001 "}]}},
-     "E01000001"),
-    ({"selection": {"points": [{"location": "E02000001"}, {"location": "E02000002"}]}},
-     "E02000001"),
-    ("E06000016", None),
-    ({"selection": {"points": "E06000016"}}, None),
-])
-def test_selected_area_reads_the_location_of_the_clicked_polygon(payload, expected):
-    assert selected_area(payload) == expected
-
-
-def test_selected_area_accepts_any_mapping():
-    class Payload(dict):
-        """Streamlit returns an AttributeDictionary, a dict subclass."""
-
-    assert selected_area(Payload(selection=Payload(points=[Payload(location="E09000001")]))) \
-        == "E09000001"
 
 
 @pytest.mark.parametrize("level, expected", [
@@ -175,42 +140,25 @@ def test_map_table_is_the_text_equivalent_with_reasons():
     assert table["Note"].tolist() == ["", "", f"{NO_VALUE}: needs at least 2 MSOAs"]
 
 
-# ---------------------------------------------------------------- the figure
-def _square(code: str, x: float) -> dict:
-    ring = [[x, 52.0], [x + 1, 52.0], [x + 1, 53.0], [x, 53.0], [x, 52.0]]
-    return {"type": "Feature", "id": code, "properties": {},
-            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+# ---------------------------------------------------------------- table_page
+def _table(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"Area": [f"Town {i:03d}" for i in range(n)],
+                         "Code": [f"E01{i:06d}" for i in range(n)]}, dtype="string")
 
 
-def test_build_figure_one_trace_grey_no_value_and_outline():
-    frame = pd.DataFrame({"area_code": ["A", "B", "C"],
-                          "imd_score": pd.array([10.0, None, 30.0], dtype="Float64")})
-    geojson = {"type": "FeatureCollection",
-               "features": [_square(c, i) for i, c in enumerate("ABC")]}
-    indicator = get_indicator("imd_score")
-    classes = classify(frame["imd_score"], k=5)
-    hover = pd.DataFrame({"name": ["a", "b", "c"], "value": ["10", "No value: x", "30"],
-                          "rank": ["2 of 2", "–", "1 of 2"], "vintage": "Vintage: IoD 2025"})
-    fig = build_figure(frame, geojson, indicator, classes, hover, (0, 52, 3, 53), selected="C")
-    main, outline = fig.data
-    assert main.type == "choroplethmap" and list(main.locations) == ["A", "B", "C"]
-    assert list(main.z) == [1, 0, 2]  # class 0 is "No value"
-    colorbar = fig.layout.coloraxis.colorbar
-    assert list(colorbar.ticktext) == [NO_VALUE, "10.00", "30.00"]
-    assert fig.layout.coloraxis.colorscale[0][1] == NO_VALUE_COLOUR
-    assert fig.layout.map.style == BLANK_STYLE
-    assert "Rank: %{customdata[2]}" in main.hovertemplate
-    assert list(outline.locations) == ["C"] and outline.showscale is False
-    lone = build_figure(frame, geojson, indicator, classes, hover, (0, 52, 3, 53), "Z")
-    assert len(lone.data) == 1
-    suppressed = build_figure(frame, geojson, indicator, classes, hover, (0, 52, 3, 53),
-                              no_value_label="Suppressed (<5 or [c])", basemap=True)
-    assert suppressed.layout.coloraxis.colorbar.ticktext[0] == "Suppressed (<5 or [c])"
-    assert suppressed.layout.map.style == "carto-positron"
+def test_table_page_slices_and_stays_in_range():
+    rows, pages, matching = table_page(_table(1_201), page=3, size=500)
+    assert (pages, matching, len(rows)) == (3, 1_201, 201)
+    assert rows["Code"].iloc[0] == "E01001000"
+    assert table_page(_table(1_201), page=99, size=500)[0]["Code"].iloc[0] == "E01001000"
+    assert table_page(_table(10), page=0, size=500)[0]["Code"].iloc[0] == "E01000000"
 
 
-def test_map_view_fits_the_bounds():
-    centre, zoom = map_view((-6.4, 49.9, 1.8, 55.8))
-    assert centre == pytest.approx({"lon": -2.3, "lat": 52.85})
-    assert 4 < zoom < 6
-    assert map_view((-1.2, 52.6, -1.0, 52.7))[1] > zoom
+def test_table_page_finds_by_name_or_code_in_any_case():
+    rows, pages, matching = table_page(_table(1_000), query=" town 01", size=500)
+    assert matching == 10 and pages == 1
+    assert table_page(_table(1_000), query="e01000999")[0]["Area"].tolist() == ["Town 999"]
+    none, pages, matching = table_page(_table(5), query="nowhere")
+    assert none.empty and (pages, matching) == (1, 0)
+    with pytest.raises(ValueError, match="size must be at least 1"):
+        table_page(_table(5), size=0)

@@ -48,7 +48,7 @@ def submit_many(url: str, email: str, worker: int) -> list[int]:
 @pytest.mark.parametrize("kind", DATABASES)
 def test_concurrent_submissions_are_stored_exactly_once(kind, tmp_path, monkeypatch):
     # Spawned workers re-run the parent's __main__ file; after an AppTest in this process
-    # that file is app.py, which must not run in a worker. Workers import this module.
+    # that file is dashboard.py, which must not run in a worker. Workers import this module.
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     with fresh_store(kind, tmp_path) as store:
         add_organisation(store, CLI_ACTOR, "Thamesbury Together")

@@ -21,7 +21,7 @@ from ui import session as ui_session
 
 people = test_submit_page.people  # a tmp SQLite store with accounts, and the tiny cache
 
-APP = str(PROJECT_ROOT / "app.py")
+APP = str(PROJECT_ROOT / "dashboard.py")
 SUBMIT = str(PROJECT_ROOT / "views" / "submit.py")
 
 

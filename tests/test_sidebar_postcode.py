@@ -10,7 +10,7 @@ from data_sources.cache import Cache, Provenance
 from settings import PROJECT_ROOT, get_settings
 from ui.cached import look_up_postcode
 
-APP = str(PROJECT_ROOT / "app.py")
+APP = str(PROJECT_ROOT / "dashboard.py")
 # Invented areas under the codes the mirror's record for LE1 6RP carries.
 LEICESTER, MSOA, LSOA, OTHER_LSOA = "E06000016", "E02002812", "E01013571", "E01013572"
 

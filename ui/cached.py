@@ -17,21 +17,17 @@ from data_sources.errors import NotCachedError
 from data_sources.postcodes import PostcodeArea, lookup_postcode
 from data_sources.registry import DATASETS
 from data_sources.status import StatusRow, cache_status
-from geo.boundaries import LSOA_LOOKUP, layer_geojson, select_districts
 from geo.hierarchy import build_hierarchy
+from geo.tiles import TileIndex, load_tile_index
 from indicators.catalogue import Indicator, get_indicator, indicators_for
 from indicators.joined import AREA_TABLE, reasons_by_column
 from settings import get_settings
+from ui.map_payload import MapLayer
+from ui.map_view import Classes, classify, map_table
+from ui.routes import tile_url
 
+LSOA_LOOKUP = "lookup_lsoa21_msoa21_lad22"
 REGION_LOOKUP = "lookup_lad22_region"
-
-
-class WebMap(NamedTuple):
-    """A boundary layer ready for Plotly: GeoJSON, bounds (minx, miny, maxx, maxy), codes."""
-
-    geojson: dict
-    bounds: tuple[float, ...]
-    codes: frozenset[str]
 
 
 def manifest_stamp() -> float:
@@ -61,7 +57,11 @@ def data_ready() -> bool:
     return bool(entry and entry.file)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+# The joined rows and the hierarchy are read by every page of every session: one shared,
+# read-only copy each (st.cache_resource) instead of unpickling a copy on every call
+# (st.cache_data), which cost a fifth of a map rerun. Callers never modify them in place:
+# they filter, select or compute new frames (pandas' copy-on-write keeps those apart).
+@st.cache_resource(ttl=3600, show_spinner=False, max_entries=8)
 def _joined(cache_dir: str, stamp: float, level: str) -> pd.DataFrame:
     table = open_cache().load_table(AREA_TABLE)
     rows = table[table["level"] == level].reset_index(drop=True)
@@ -79,7 +79,7 @@ def load_na_reasons() -> dict[str, str]:
     return dict(reasons_by_column(load_joined("lad")))
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@st.cache_resource(ttl=3600, show_spinner=False, max_entries=2)
 def _hierarchy(cache_dir: str, stamp: float) -> pd.DataFrame:
     cache = open_cache()
     return build_hierarchy(cache.load_table(LSOA_LOOKUP), cache.load_table(REGION_LOOKUP))
@@ -113,27 +113,65 @@ def load_available_indicators(level: str) -> list[Indicator]:
     return [get_indicator(i) for i in ids]
 
 
-# GeoJSON of a whole layer is large; st.cache_resource hands out the one read-only copy
-# instead of unpickling megabytes on every rerun as st.cache_data would.
+# A tile index holds the code list and extents of an archive; one read-only copy serves
+# every session.
 @st.cache_resource(ttl=3600, show_spinner=False, max_entries=8)
-def _layer(cache_dir: str, stamp: float, name: str,
-           lad_codes: tuple[str, ...] | None) -> WebMap:
-    layer = open_cache().load_table(f"web_{name}")
-    if lad_codes:
-        layer = select_districts(layer, lad_codes)
-    return WebMap(layer_geojson(layer), tuple(float(b) for b in layer.total_bounds),
-                  frozenset(layer["area_code"]))
+def _tile_index(cache_dir: str, stamp: float, name: str) -> TileIndex:
+    return load_tile_index(open_cache(), name)
 
 
-def load_web_map(name: str, lad_codes: tuple[str, ...] | None = None) -> WebMap:
-    """GeoJSON, bounds and codes of web layer ``web_<name>``, or of some districts of it.
+def _optional_tile_url(name: str) -> str | None:
+    try:
+        return tile_url(_tile_index(str(get_settings().cache_dir), manifest_stamp(), name).file)
+    except NotCachedError:
+        return None
+
+
+def load_map_layer(level: str) -> MapLayer:
+    """The tile archives of a map of ``level``: its areas, districts and regions.
 
     Raises
     ------
     NotCachedError
-        When the layer is not cached; ValueError when the district has no area in it.
+        When the archive of ``level`` has not been built.
     """
-    return _layer(str(get_settings().cache_dir), manifest_stamp(), name, lad_codes)
+    areas = _tile_index(str(get_settings().cache_dir), manifest_stamp(), level)
+    return MapLayer(level, areas, tile_url(areas.file), _optional_tile_url("lad"),
+                    _optional_tile_url("region"))
+
+
+class IndicatorMap(NamedTuple):
+    """An indicator on the map: its table, and per area of the map (in the order of
+    :func:`load_joined` rows of the place) its value, hover note and class."""
+
+    table: pd.DataFrame
+    values: pd.Series
+    notes: pd.Series
+    classes: Classes
+
+
+@st.cache_resource(ttl=3600, show_spinner=False, max_entries=64)
+def _indicator_map(cache_dir: str, stamp: float, level: str, indicator_id: str,
+                   district: str | None, region: str | None, scheme: str) -> IndicatorMap:
+    rows = load_joined(level)
+    if district:
+        rows = rows[rows["lad_code"] == district]
+    elif region:
+        rows = rows[rows["region_code"] == region]
+    indicator = get_indicator(indicator_id)
+    table = map_table(rows, indicator, load_na_reasons(), level)
+    notes = table.set_index("Code")["Note"].reindex(rows["area_code"]).fillna("")
+    values = rows[indicator_id].reset_index(drop=True)
+    return IndicatorMap(table, values, notes.reset_index(drop=True),
+                        classify(values, scheme, 5, indicator.decimals))
+
+
+def load_indicator_map(level: str, indicator_id: str, district: str | None,
+                       region: str | None, scheme: str) -> IndicatorMap:
+    """The table, values, notes and classes of an indicator on the map of the areas of
+    ``level`` in a district, a region or England (shared by every session: read only)."""
+    return _indicator_map(str(get_settings().cache_dir), manifest_stamp(), level,
+                          indicator_id, district, region, scheme)
 
 
 def load_provenance(dataset: str) -> Provenance | None:

@@ -61,7 +61,7 @@ def follow_refresh(lines: Iterable[str], total: int) -> Iterator[FetchProgress]:
             progress.step = started["title"]
         elif line.startswith(_BUILDING):
             progress.done = progress.total
-            progress.step = "Building the joined dataset and the map boundaries"
+            progress.step = "Building the joined dataset and the map tiles"
         elif line.lstrip().startswith(tuple(f"{i} (FAILED)" for i in known)):
             progress.failures.append(line.strip())
         elif (re.match(r"^\d+ stored, \d+ skipped, \d+ failed\.$", line.strip())
@@ -128,7 +128,7 @@ def _offer_build() -> None:
              "`python -m data_sources build`.")
     if not st.button("Build the joined dataset now", type="primary", key="first_run_build"):
         st.stop()
-    with st.spinner("Building the joined dataset and the map boundaries…"):
+    with st.spinner("Building the joined dataset and the map tiles…"):
         done = subprocess.run(BUILD_COMMAND, cwd=PROJECT_ROOT, capture_output=True, text=True)
     _finish(done.returncode, (done.stdout.strip().splitlines() or ["The build finished."])[-1])
 

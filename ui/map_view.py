@@ -1,7 +1,7 @@
-"""Pure helpers of the Map page: classes, colours, ranks, the figure and the click payload.
+"""Pure helpers of the Map page: classes, colours, ranks, the table and what a click does.
 
-Nothing here imports Streamlit, so every piece is unit-tested with hand-made frames and
-payloads (tests/test_map_view.py); views/map.py only lays the results out.
+Nothing here imports Streamlit, so every piece is unit-tested with hand-made frames
+(tests/test_map_view.py); views/map.py only lays the results out.
 
 Colours: a colour-blind-safe sequential scale (Viridis; Cividis for neutral indicators)
 oriented so that the *worse* end of an indicator is always the dark end, whichever way
@@ -11,7 +11,6 @@ its polarity runs. Areas with no value are grey and say why.
 from __future__ import annotations
 
 import fnmatch
-import math
 import re
 import warnings
 from collections.abc import Mapping
@@ -20,8 +19,6 @@ from dataclasses import dataclass
 import mapclassify
 import numpy as np
 import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 from plotly.colors import sample_colorscale, sequential
 
 from indicators.catalogue import Indicator
@@ -36,19 +33,6 @@ MAP_LEVELS = {"lad": "Districts (LAD)", "msoa": "Neighbourhoods (MSOA)",
 # deterministic, and fast without numba even for the 33,755 LSOAs.
 JENKS_SAMPLE = 2000
 REASON_CHARS = 240
-BASEMAP = "carto-positron"
-# A MapLibre style with nothing to fetch and a transparent background, so the areas sit on
-# the page's own background in the light and the dark theme alike.
-# MapLibre needs a "sources" entry, and an empty one would be dropped on the way to the
-# browser, so it holds one empty GeoJSON source.
-BLANK_STYLE = {
-    "id": "blank", "version": 8,
-    "sources": {"blank": {"type": "geojson",
-                          "data": {"type": "FeatureCollection", "features": []}}},
-    "layers": [{"id": "background", "type": "background",
-                "paint": {"background-color": "rgba(0,0,0,0)"}}],
-}
-BASEMAP_ATTRIBUTION = "Basemap © OpenStreetMap contributors © CARTO"
 
 
 @dataclass(frozen=True)
@@ -197,24 +181,6 @@ def missing_reasons(reasons: Mapping[str, str], indicator_id: str, level: str,
     return out.where(out != "", "not in the joined dataset for this area")
 
 
-def selected_area(selection_payload: object) -> str | None:
-    """The area code of the first clicked polygon in an ``st.plotly_chart`` selection.
-
-    Accepts the object ``st.plotly_chart(..., on_select="rerun")`` returns (or the value
-    kept in session state under its key): ``{"selection": {"points": [{"location":
-    "E06000016", ...}], ...}}``. Returns None for no selection or no ``location``.
-    """
-    if not isinstance(selection_payload, Mapping):
-        return None
-    selection = selection_payload.get("selection")
-    points = selection.get("points") if isinstance(selection, Mapping) else None
-    for point in points or []:
-        location = point.get("location") if isinstance(point, Mapping) else None
-        if isinstance(location, str) and location.strip():
-            return location.strip()
-    return None
-
-
 def after_click(code: str, level: str) -> tuple[str, str]:
     """The (area, level) to show after clicking ``code``: a district drills to its LSOAs."""
     return (code, "lsoa") if level == "lad" else (code, level)
@@ -243,78 +209,21 @@ def map_table(frame: pd.DataFrame, indicator: Indicator, reasons: Mapping[str, s
     return table.sort_values(["Rank", "Area"], na_position="last").reset_index(drop=True)
 
 
-def map_view(bounds: tuple[float, float, float, float], width: int = 600,
-             height: int = 620) -> tuple[dict[str, float], float]:
-    """Centre and zoom of a web map showing ``bounds`` (minx, miny, maxx, maxy, degrees)."""
-    minx, miny, maxx, maxy = bounds
-    centre = {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2}
+def table_page(table: pd.DataFrame, query: str = "", page: int = 1,
+               size: int = 500) -> tuple[pd.DataFrame, int, int]:
+    """One page of the map's table: rows whose Area or Code contains ``query`` (any case).
 
-    def merc(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    dx = max(maxx - minx, 1e-4) / 360
-    dy = max(merc(maxy) - merc(miny), 1e-6) / (2 * math.pi)
-    # MapLibre draws the world 512 px wide at zoom 0.
-    zoom = min(math.log2(width / 512 / dx), math.log2(height / 512 / dy)) - 0.15
-    return centre, max(0.0, min(zoom, 16.0))
-
-
-def build_figure(frame: pd.DataFrame, geojson: dict, indicator: Indicator, classes: Classes,
-                 hover: pd.DataFrame, bounds: tuple[float, float, float, float],
-                 selected: str | None = None, no_value_label: str = NO_VALUE,
-                 basemap: bool = False) -> go.Figure:
-    """The classed choropleth (by default no basemap, so it draws offline).
-
-    Parameters
-    ----------
-    frame
-        area_code per row, aligned with ``classes.index`` and ``hover``.
-    geojson
-        FeatureCollection with ``id`` = area code (``geo.boundaries.layer_geojson``).
-    hover
-        Columns name, value, rank, vintage (text) per row.
-    selected
-        Area code to outline, if it is on this map.
-    no_value_label
-        Legend text of the grey class (areas with no value, or suppressed counts).
-    basemap
-        Draw OpenStreetMap-based CARTO tiles under the areas (needs internet); without
-        it the map is drawn on white and needs nothing from the network.
+    Returns the page's rows, the number of pages and the number of matching rows; a page
+    past the end gives the last page.
     """
-    colours = palette(indicator.polarity, classes.k)
-    labels = list(classes.labels)
-    z = classes.index.to_numpy()
-    if (z < 0).any():
-        colours, labels, z = [NO_VALUE_COLOUR, *colours], [no_value_label, *labels], z + 1
-    n = max(len(colours), 1)
-    scale = []
-    for i, colour in enumerate(colours or [NO_VALUE_COLOUR]):
-        scale += [(i / n, colour), ((i + 1) / n, colour)]
-    centre, zoom = map_view(bounds)
-    data = pd.DataFrame({"area_code": frame["area_code"].to_numpy(), "z": z,
-                         **{c: hover[c].to_numpy() for c in hover.columns}})
-    fig = px.choropleth_map(
-        data, geojson=geojson, locations="area_code", color="z",
-        color_continuous_scale=scale, range_color=(-0.5, n - 0.5),
-        custom_data=list(hover.columns), map_style=BASEMAP if basemap else BLANK_STYLE,
-        center=centre, zoom=zoom, opacity=0.75 if basemap else 0.9,
-    )
-    fig.update_traces(
-        # Borders would hide the colours of thousands of small areas at national scale.
-        marker_line_width=0.4 if len(data) < 2000 else 0, marker_line_color="white",
-        hovertemplate=("<b>%{customdata[0]}</b> (%{location})<br>"
-                       f"{indicator.label}: " "%{customdata[1]}<br>Rank: %{customdata[2]}"
-                       "<br>%{customdata[3]}<extra></extra>"))
-    fig.update_layout(
-        height=620, margin={"l": 0, "r": 0, "t": 0, "b": 0}, clickmode="event+select",
-        coloraxis_colorbar={"title": {"text": indicator.unit}, "tickvals": list(range(n)),
-                            "ticktext": labels, "lenmode": "fraction", "len": 0.75},
-    )
-    if selected and selected in set(frame["area_code"]):
-        feature = [f for f in geojson["features"] if f.get("id") == selected]
-        fig.add_trace(go.Choroplethmap(
-            geojson={"type": "FeatureCollection", "features": feature}, locations=[selected],
-            z=[0], colorscale=[(0, "rgba(0,0,0,0)"), (1, "rgba(0,0,0,0)")], showscale=False,
-            marker_line_width=3, marker_line_color="#d62728", hoverinfo="skip",
-            name="Selected area"))
-    return fig
+    if size < 1:
+        raise ValueError(f"size must be at least 1, not {size}")
+    rows = table
+    text = query.strip().casefold()
+    if text:
+        found = (table["Area"].str.casefold().str.contains(text, regex=False)
+                 | table["Code"].str.casefold().str.contains(text, regex=False))
+        rows = table[found.fillna(False).to_numpy(dtype=bool)]
+    pages = max(1, -(-len(rows) // size))
+    page = min(max(page, 1), pages)
+    return rows.iloc[(page - 1) * size: page * size], pages, len(rows)

@@ -1,8 +1,10 @@
-"""Map: a classed choropleth of one catalogue indicator, or of tension reports, with its table.
+"""Map: a classed map of one catalogue indicator, or of tension reports, with its table.
 
 Districts of England, or the MSOAs / LSOAs of the selected district, or all LSOAs of
-England. Clicking an area selects it; clicking a district drills down to its LSOAs.
-Tension reports are drawn as suppressed yearly counts or rates per area, never as points.
+England (or of one region). The browser draws the areas from vector tiles; the page sends
+only values. Clicking an area selects it; clicking a district drills down to its LSOAs;
+choosing a row of the table selects its area. Tension reports are drawn as suppressed
+yearly counts or rates per area, never as points.
 """
 
 from __future__ import annotations
@@ -15,26 +17,25 @@ import streamlit as st
 from data_sources.errors import NotCachedError
 from indicators.catalogue import Indicator, get_indicator
 from settings import get_settings
+from ui.area_map import render_area_map
 from ui.cached import (
     data_ready,
     load_hierarchy,
+    load_indicator_map,
     load_joined,
-    load_na_reasons,
+    load_map_layer,
     load_provenance,
-    load_web_map,
 )
 from ui.first_run import render_first_run
+from ui.map_payload import BASEMAP_ATTRIBUTION, map_payload
 from ui.map_view import (
-    BASEMAP_ATTRIBUTION,
     NO_VALUE,
     SCHEMES,
+    Classes,
     after_click,
-    build_figure,
     classify,
-    format_value,
-    map_table,
     rank_note,
-    selected_area,
+    table_page,
 )
 from ui.report_counts import report_store_status
 from ui.report_map import (
@@ -46,22 +47,26 @@ from ui.report_map import (
     report_map_values,
     report_years,
 )
-from ui.sidebar import area_label, current_view, set_view
+from ui.routes import asset_url
+from ui.sidebar import View, area_label, current_view, set_view
 from ui.table_download import render_table_download
 
 PLACES = {"lad": "Districts", "msoa": "Neighbourhoods (MSOAs)", "lsoa": "Small areas (LSOAs)"}
+TABLE_PAGE = 500
 MODES = {"indicator": "An indicator (sidebar)",
          "reports": "Tension reports (members' reports, small counts hidden)"}
 
 
 class Layer(NamedTuple):
-    """What one map draws: values per row of ``rows``, their classes, hover and table."""
+    """What one map draws: a value, hover note and class per row of ``rows``; the table."""
 
     indicator: Indicator
     values: pd.Series
-    hover: pd.DataFrame
+    notes: pd.Series
+    classes: Classes
     table: pd.DataFrame
     no_value_label: str
+    ranked: bool
 
 
 def render_about(indicator: Indicator, n: int | None) -> None:
@@ -79,24 +84,14 @@ def render_about(indicator: Indicator, n: int | None) -> None:
     st.caption(f"{indicator.attribution} Licence: {indicator.licence}.")
 
 
-def indicator_layer(rows: pd.DataFrame, indicator: Indicator, level: str) -> Layer:
-    table = map_table(rows, indicator, load_na_reasons(), level)
-    by_code = table.set_index("Code")
-    ranked = int(by_code["Rank"].notna().sum())
-    values = rows[indicator.id]
-    hover = pd.DataFrame({
-        "name": rows["area_name"].to_numpy(),
-        "value": [format_value(v, indicator.decimals) + f" {indicator.unit}" if pd.notna(v)
-                  else by_code.at[c, "Note"] for c, v in zip(rows["area_code"], values,
-                                                             strict=True)],
-        "rank": [f"{r} of {ranked:,}" if pd.notna(r) else "–"
-                 for r in by_code.loc[rows["area_code"], "Rank"]],
-        "vintage": f"Vintage: {indicator.vintage}",
-    })
-    return Layer(indicator, values, hover, table, NO_VALUE)
+def indicator_layer(indicator: Indicator, level: str, district: str | None,
+                    region: str | None, scheme: str) -> Layer:
+    found = load_indicator_map(level, indicator.id, district, region, scheme)
+    return Layer(indicator, found.values, found.notes, found.classes, found.table, NO_VALUE,
+                 ranked=True)
 
 
-def reports_layer(rows: pd.DataFrame, level: str) -> Layer | None:
+def reports_layer(rows: pd.DataFrame, level: str, scheme: str) -> Layer | None:
     """The reports map's layer, or None (having said why) when there is nothing to draw."""
     problem = report_store_status()
     if problem:
@@ -113,18 +108,107 @@ def reports_layer(rows: pd.DataFrame, level: str) -> Layer | None:
                                  horizontal=True, key="map_measure")
     indicator = report_indicator(measure, year)
     values = report_map_values(rows, counts, year, measure)
-    hover = pd.DataFrame({
-        "name": values["area_name"].to_numpy(),
-        "value": [note or (f"{shown} reports" if measure == "count"
-                           else f"{format_value(v, indicator.decimals)} {indicator.unit} "
-                                f"({shown} reports)")
-                  for note, shown, v in zip(values["note"], values["shown"], values["value"],
-                                            strict=True)],
-        "rank": "–",
-        "vintage": f"Vintage: {indicator.vintage}",
-    })
-    return Layer(indicator, values["value"], hover,
-                 report_map_table(values, indicator, measure), SUPPRESSED_LABEL)
+    return Layer(indicator, values["value"], values["note"],
+                 classify(values["value"], scheme, 5, indicator.decimals),
+                 report_map_table(values, indicator, measure), SUPPRESSED_LABEL, ranked=False)
+
+
+def render_map(rows: pd.DataFrame, layer: Layer, view: View, place_key: str | None,
+               place_name: str, basemap: bool) -> None:
+    """The map, and what a click on it does."""
+    indicator = layer.indicator
+    try:
+        tiles = load_map_layer(view.level)
+    except NotCachedError as problem:
+        st.warning(f"The map tiles are not available ({problem}). `python -m data_sources "
+                   "build` makes them from the cached boundaries; the table below still "
+                   "lists every value.")
+        return
+    payload = map_payload(
+        layer=tiles, codes=rows["area_code"], values=layer.values, classes=layer.classes,
+        notes=layer.notes, indicator=indicator, no_value_label=layer.no_value_label,
+        view_key=f"{view.level}:{place_key or 'england'}", place=place_name,
+        script=asset_url("atlas-map.js"), selected=view.area, ranked=layer.ranked,
+        basemap=basemap)
+    clicked = render_area_map(payload)
+    if clicked:
+        area, level = after_click(clicked, view.level)
+        set_view(area=area, level=level)
+        st.rerun(scope="app")
+    st.caption("Click an area to select it; clicking a district shows its small areas. "
+               f"Grey areas: {layer.no_value_label.lower()} (the table says why). "
+               + (BASEMAP_ATTRIBUTION + "." if basemap else
+                  "No basemap is drawn, so the map works offline."))
+
+
+def render_table(layer: Layer, view: View, file_stem: str) -> None:
+    """The text equivalent of the map; choosing a row selects its area on the map.
+
+    A table of more than :data:`TABLE_PAGE` areas is shown a page at a time, with a search,
+    so that a switch of indicator sends one page, not all 33,755 LSOAs (the CSV has all).
+    """
+    st.subheader("The values on the map")
+    table = layer.table
+    shown = table
+    if len(table) > TABLE_PAGE:
+        find, page = st.columns([3, 1])
+        query = find.text_input("Find an area in the table", key="map_table_find",
+                                placeholder="Name or code")
+        number = page.number_input("Page", min_value=1, value=1, step=1, key="map_table_page")
+        shown, pages, matching = table_page(table, query, int(number), TABLE_PAGE)
+        first = (min(int(number), pages) - 1) * TABLE_PAGE
+        st.caption(f"Rows {first + 1 if matching else 0:,}–{first + len(shown):,} of "
+                   f"{matching:,}" + (f" matching “{query.strip()}”" if query.strip() else "")
+                   + f", page {min(int(number), pages):,} of {pages:,}, highest rank first. "
+                   "The CSV below has every area.")
+    event = st.dataframe(shown, hide_index=True, width="stretch", key="map_table",
+                         on_select="rerun", selection_mode="single-row")
+    picked = event.selection.rows if event else []
+    if picked and picked[0] < len(shown):
+        code = str(shown["Code"].iloc[picked[0]])
+        if code != view.area:
+            set_view(area=code, level=view.level)
+            st.rerun(scope="app")
+    render_table_download("Download this table (CSV)", table,
+                          f"{layer.indicator.id}_{file_stem}.csv")
+    missing = table.loc[table["Note"] != "", "Note"]
+    if not missing.empty:
+        with st.expander(f"Why {len(missing):,} area(s) have no value"):
+            for note, count in missing.value_counts().items():
+                st.text(f"{count:,} area(s): {note.removeprefix(NO_VALUE + ': ')}")
+
+
+@st.fragment
+def render_page(view: View, rows: pd.DataFrame, district: str | None, region: str | None,
+                place_name: str) -> None:
+    """Everything under the title: choices in here rerun this part only."""
+    areas = load_hierarchy()
+    mode = st.radio("Colour the map by", list(MODES), format_func=MODES.get, horizontal=True,
+                    key="map_mode")
+    choices = st.columns([3, 1])
+    scheme = choices[0].radio("Classes", list(SCHEMES), format_func=SCHEMES.get,
+                              horizontal=True, key="map_scheme")
+    basemap = choices[1].toggle(
+        "Basemap", key="map_basemap", disabled=get_settings().offline,
+        help="Streets and places under the areas, from OpenStreetMap via CARTO; needs "
+             "internet. Off, the map draws offline, with region and district names.")
+    if mode == "reports":
+        layer = reports_layer(rows, view.level, scheme)
+        if layer is None:
+            return
+    else:
+        layer = indicator_layer(get_indicator(view.indicator), view.level, district, region,
+                                scheme)
+    st.caption(f"Showing {layer.indicator.label}"
+               + (f" — {area_label(areas, district)}" if district else "") + ".")
+    left, right = st.columns([3, 1])
+    place_key = district or region
+    with left:
+        render_map(rows, layer, view, place_key, place_name, basemap)
+    with right:
+        render_about(layer.indicator, None if mode == "reports"
+                     else int(layer.table["Rank"].notna().sum()))
+    render_table(layer, view, f"{view.level}_{place_key or 'england'}")
 
 
 if not data_ready():
@@ -134,82 +218,17 @@ if view.indicator is None:
     st.title("Map")
     st.warning("No indicator has values at this level in the cache; choose another level.")
     st.stop()
-areas = load_hierarchy()
+hierarchy = load_hierarchy()
 district = None
 if view.level != "lad" and view.area:
-    district = areas.loc[areas["area_code"] == view.area, "lad_code"].iloc[0]
-rows = load_joined(view.level)
+    district = hierarchy.loc[hierarchy["area_code"] == view.area, "lad_code"].iloc[0]
 region = None if district else view.region
+rows = load_joined(view.level)
 if district:
     rows = rows[rows["lad_code"] == district].reset_index(drop=True)
 elif region:
     rows = rows[rows["region_code"] == region].reset_index(drop=True)
-place = (areas.loc[areas["area_code"] == (district or region), "area_name"].iloc[0]
+place = (hierarchy.loc[hierarchy["area_code"] == (district or region), "area_name"].iloc[0]
          if district or region else "England")
 st.title(f"{PLACES[view.level]} of {place}")
-
-mode = st.radio("Colour the map by", list(MODES), format_func=MODES.get, horizontal=True,
-                key="map_mode")
-if mode == "reports":
-    layer = reports_layer(rows, view.level)
-    if layer is None:
-        st.stop()
-else:
-    layer = indicator_layer(rows, get_indicator(view.indicator), view.level)
-indicator = layer.indicator
-st.caption(f"Showing {indicator.label}"
-           + (f" — {area_label(areas, district)}" if district else "") + ".")
-settings_row = st.columns([3, 1])
-scheme = settings_row[0].radio("Classes", list(SCHEMES), format_func=SCHEMES.get,
-                               horizontal=True)
-basemap = settings_row[1].toggle(
-    "Basemap", key="map_basemap", disabled=get_settings().offline,
-    help="Streets and places under the areas, from OpenStreetMap via CARTO; needs internet. "
-         "Off, the map draws offline.")
-classes = classify(layer.values, scheme, 5, indicator.decimals)
-
-left, right = st.columns([3, 1])
-with left:
-    name = "lad" if view.level == "lad" else ("msoa" if view.level == "msoa" else
-                                             "lsoa_detail" if district else "lsoa")
-    lad_codes = ((district,) if district else tuple(sorted(set(rows["lad_code"].dropna())))
-                 if region else None)
-    try:
-        web = load_web_map(name, lad_codes)
-    except (NotCachedError, ValueError) as problem:
-        web = None
-        st.warning(f"The map boundaries are not available ({problem}); the table below "
-                   "still lists every value.")
-    if web is not None:
-        fig = build_figure(rows, web.geojson, indicator, classes, layer.hover, web.bounds,
-                           selected=view.area, no_value_label=layer.no_value_label,
-                           basemap=basemap)
-        key = f"map_{view.level}_{district or region}_{mode}_{indicator.id}_{scheme}_{basemap}"
-        event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=key,
-                                config={"scrollZoom": True})
-        clicked = selected_area(event)
-        if clicked is None:
-            st.session_state.pop("map_handled", None)
-        elif st.session_state.get("map_handled") != (key, clicked):
-            st.session_state["map_handled"] = (key, clicked)
-            area, level = after_click(clicked, view.level)
-            set_view(area=area, level=level)
-            st.rerun()
-        st.caption("Click an area to select it; clicking a district shows its small areas. "
-                   f"Grey areas: {layer.no_value_label.lower()} (the table says why). "
-                   + (BASEMAP_ATTRIBUTION + "." if basemap else
-                      "No basemap is drawn, so the map works offline."))
-with right:
-    render_about(indicator, None if mode == "reports"
-                 else int(layer.table["Rank"].notna().sum()))
-
-st.subheader("The values on the map")
-table = layer.table
-st.dataframe(table, hide_index=True, width="stretch")
-render_table_download("Download this table (CSV)", table,
-                      f"{indicator.id}_{view.level}_{district or region or 'england'}.csv")
-missing = table.loc[table["Note"] != "", "Note"]
-if not missing.empty:
-    with st.expander(f"Why {len(missing):,} area(s) have no value"):
-        for note, count in missing.value_counts().items():
-            st.text(f"{count:,} area(s): {note.removeprefix(NO_VALUE + ': ')}")
+render_page(view, rows, district, region, place)
