@@ -49,6 +49,7 @@ from ui.report_map import (
 )
 from ui.routes import asset_url
 from ui.sidebar import View, area_label, current_view, set_view
+from ui.table_download import render_table_download
 
 PLACES = {"lad": "Districts", "msoa": "Neighbourhoods (MSOAs)", "lsoa": "Small areas (LSOAs)"}
 TABLE_PAGE = 500
@@ -168,10 +169,8 @@ def render_table(layer: Layer, view: View, file_stem: str) -> None:
         if code != view.area:
             set_view(area=code, level=view.level)
             st.rerun(scope="app")
-    st.download_button("Download this table (CSV)",
-                       lambda: table.to_csv(index=False).encode("utf-8"),
-                       file_name=f"{layer.indicator.id}_{file_stem}.csv", mime="text/csv",
-                       on_click="ignore")
+    render_table_download("Download this table (CSV)", table,
+                          f"{layer.indicator.id}_{file_stem}.csv")
     missing = table.loc[table["Note"] != "", "Note"]
     if not missing.empty:
         with st.expander(f"Why {len(missing):,} area(s) have no value"):
