@@ -102,7 +102,7 @@ def test_the_map_page_hatches_districts_that_cannot_be_told_from_random(cached):
     assert any(t.startswith("Not clearly different from a random spread")
                for t in notes["note_texts"])
     shown = table(app).set_index("Code")
-    assert shown.loc["E06000001", "If spread at random"] == 0.128
+    assert shown.loc["E06000001", "If spread at random"] == "0.128"
     captions = " ".join(c.value for c in app.caption)
     assert "Hatched areas: the value is not clearly different from what random placement" \
         in captions

@@ -248,7 +248,8 @@ def map_table(frame: pd.DataFrame, indicator: Indicator, reasons: Mapping[str, s
         expected = pd.to_numeric(placed["expected"], errors="coerce").astype("float64")
         places = [shown_decimals(v, e, lo, hi, indicator.decimals) for v, e, lo, hi in zip(
             values, expected, placed["low"], placed["high"], strict=True)]
-        table.insert(4, "If spread at random", expected.round(max(places, default=0)))
+        table.insert(4, "If spread at random", [format_value(e, n) for e, n in zip(
+            expected, places, strict=True)])
         table.insert(5, "95% range if random", [
             "" if pd.isna(lo) else f"{format_value(lo, n)}–{format_value(hi, n)}"
             for lo, hi, n in zip(placed["low"], placed["high"], places, strict=True)])
