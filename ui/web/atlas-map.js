@@ -387,11 +387,14 @@ class AtlasMap {
       this.notice("Part of the map could not be drawn: "
         + this.box.dataset.error + ". The table below lists every value.");
     });
-    map.on("styleimagemissing", (event) => {
-      if (event.id === HATCH && !map.hasImage(HATCH)) {
-        map.addImage(HATCH, hatchImage(), { pixelRatio: 2 });
-      }
-    });
+    // The hatch pattern must exist before a tile is laid out (a tile laid out without it
+    // never shows it): the resolver runs before the missing image is looked up again,
+    // including after a new style.
+    const addHatch = () => {
+      if (!map.hasImage(HATCH)) map.addImage(HATCH, hatchImage(), { pixelRatio: 2 });
+    };
+    map.setMissingStyleImageResolver(async (id) => { if (id === HATCH) addHatch(); });
+    addHatch();
     map.on("dataloading", () => { this.box.dataset.state = "loading"; });
     map.on("load", () => performance.mark("atlas-map:style-loaded"));
     map.on("idle", () => {
