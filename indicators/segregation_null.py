@@ -72,7 +72,9 @@ MEASURES = ("d", "isolation")
 SMALL_GROUP = 500
 """Fewest residents of a group for its D and isolation to go without a small-group note."""
 ANALYTIC_MIN_UNITS = 8
+"""Fewest small areas for the approximate range; fewer are simulated exactly."""
 ANALYTIC_MIN_PEOPLE = 30
+"""Fewest people in the group, and outside it, for the approximate range."""
 EXACT_SD = 6.0
 """Small areas whose binomial standard deviation is at most this have exact moments."""
 SIMULATIONS = 10_000
