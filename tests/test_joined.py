@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from data_sources.cache import Cache, Provenance
+from indicators.benchmarks import BENCHMARK_TABLE, coverage_label
 from indicators.catalogue import CATALOGUE
 from indicators.joined import (
     AREA_TABLE,
@@ -21,6 +22,7 @@ from indicators.joined import (
     Inputs,
     build_area_indicators,
     build_area_months,
+    build_area_tables,
     build_joined,
     reasons_by_column,
 )
@@ -275,19 +277,57 @@ def test_police_counts_and_rates_over_latest_12_months_with_data(area, inputs):
     police = inputs.get("police_lsoa_month")
     order = police[police["category"] == "public-order"].set_index(["lsoa21_code", "month"])
     lsoa2 = order.loc["E01000002", "count"].loc[MONTHS[2:]].sum()
-    assert rows.loc["E01000002", "public_order_12m"] == lsoa2
+    assert rows.loc["E01000002", "public_order_count"] == lsoa2
     assert rows.loc["E01000002", "police_period"] == "2022-03 to 2023-02"
-    # 2022-12 is missing for LSOA 1, so its MSOA and district skip that month too
-    msoa_months = [m for m in MONTHS[1:] if m != "2022-12"]
+    population = rows.loc["E01000002", "population_2021"]
+    assert rows.loc["E01000002", "public_order_per_10k"] == pytest.approx(
+        lsoa2 / population * 10_000)
+    lower, upper = (rows.loc["E01000002", f"public_order_per_10k_{e}"] for e in ("lower", "upper"))
+    assert lower < rows.loc["E01000002", "public_order_per_10k"] < upper
+    # 2022-12 is missing for LSOA 1, so its MSOA and district have 11 of the 12 months:
+    # their counts cover those 11, and no annual rate is made up from them
+    msoa_months = [m for m in MONTHS[2:] if m != "2022-12"]
     msoa = order.loc[["E01000001", "E01000002"], "count"]
     expected = msoa[msoa.index.get_level_values("month").isin(msoa_months)].sum()
-    assert rows.loc["E02000001", "public_order_12m"] == expected
-    population = rows.loc["E02000001", "population_2021"]
-    assert rows.loc["E02000001", "public_order_per_10k"] == pytest.approx(
-        expected / population * 10_000)
-    assert rows.loc["E02000001", "police_months"] == 12
+    assert rows.loc["E02000001", "public_order_count"] == expected
+    assert rows.loc["E02000001", "police_months"] == 11
+    assert rows.loc["E02000001", "police_period"] == "2022-03 to 2023-02"
+    assert pd.isna(rows.loc["E02000001", "public_order_per_10k"])
+    assert pd.isna(rows.loc["E02000001", "public_order_per_10k_upper"])
     assert rows.loc[["E06000002", "E01000005"], "asb_per_10k"].isna().all()
-    assert "E06000001 only" in reasons_by_column(area)["police counts and rates of other areas"]
+    reasons = reasons_by_column(area)
+    assert "E06000001 only" in reasons["police counts and rates of other areas"]
+    assert "never scaled up" in reasons[
+        "police rates per 10,000 of areas with fewer than 12 months of data"]
+
+
+def test_a_part_year_is_never_called_annual(inputs):
+    """Issue 12, case 3: four months of police data used to be scaled up to a year."""
+    police = inputs.get("police_lsoa_month")
+    four = police[police["month"].isin(MONTHS[-4:])].reset_index(drop=True)
+    rows = by_code(build_area_indicators(Inputs({**inputs.tables, "police_lsoa_month": four})))
+    assert rows.loc["E01000002", "police_months"] == 4
+    assert rows.loc["E01000002", "police_period"] == "2022-03 to 2023-02"
+    part = four[(four["lsoa21_code"] == "E01000002") & (four["category"] == "public-order")]
+    assert rows.loc["E01000002", "public_order_count"] == part["count"].sum()
+    assert pd.isna(rows.loc["E01000002", "public_order_per_10k"])
+    assert "public_order_12m" not in rows.columns
+    assert CATALOGUE["public_order_per_10k"].unit == "per 10,000 residents a year"
+
+
+def test_benchmarks_count_only_areas_with_data_and_comparisons_follow(inputs):
+    """Issue 12, case 2: England's police rate is that of the districts with data, saying so."""
+    area, benchmarks = build_area_tables(inputs)
+    england = benchmarks[(benchmarks["area_code"] == "E92000001")
+                         & (benchmarks["indicator"] == "public_order_per_10k")].iloc[0]
+    assert (england["areas_with_data"], england["areas_total"]) == (0, 2)
+    assert pd.isna(england["value"])  # Townley has 11 months only: no district qualifies
+    assert coverage_label(england) == "the 0 of 2 districts with police data"
+    rows = by_code(area)
+    assert pd.isna(rows.loc["E01000002", "public_order_per_10k_vs_england"])
+    share = benchmarks[(benchmarks["indicator"] == "imd_pct_most_deprived_10")
+                       & (benchmarks["area_code"] == "E92000001")]
+    assert len(share) == 1
 
 
 def test_months_sum_up_and_keep_missing_months(inputs):
@@ -348,14 +388,14 @@ def test_build_joined_stores_both_tables_with_notes(tmp_path, inputs):
     started = time.perf_counter()
     stored = build_joined(cache, reports=report_aggregate())
     assert time.perf_counter() - started < 30
-    assert set(stored) == {AREA_TABLE, MONTH_TABLE}
+    assert set(stored) == {AREA_TABLE, MONTH_TABLE, BENCHMARK_TABLE}
     area = cache.load_table(AREA_TABLE)
     assert len(area) == 14 and cache.provenance(AREA_TABLE).source == "derived"
     notes = cache.provenance(AREA_TABLE).notes
     assert f"input iod2025_lsoa: sha256 {'ab' * 32}, fetched at" in " ".join(notes)
     assert any(n.startswith("input census2011_ethnicity_msoa missing") for n in notes)
     assert any(n.startswith("NA: lad IMD summaries as published (IoD 2025)") for n in notes)
-    assert any("built with the other joined table in" in n for n in notes)
+    assert any("built with the other joined tables in" in n for n in notes)
     months = cache.load_table(MONTH_TABLE)
     assert months.set_index(["area_code", "month"]).loc[("E06000001", "2022-11"),
                                                         "reports_total"] == 12
