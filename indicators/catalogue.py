@@ -159,7 +159,15 @@ def _population() -> list[Indicator]:
         "population_2021", "Residents (Census 2021)",
         "Usual residents on Census day 2021, from the total of the ethnic group table "
         "(districts: the sum of their MSOAs when the district table is not cached).",
-        "people", "neutral", LEVELS, "population", CENSUS_2021, "Census 2021", OGL, ONS, 0)]
+        "people", "neutral", LEVELS, "population", CENSUS_2021, "Census 2021", OGL, ONS, 0),
+        Indicator(
+            "denominator_flag", "Residents note",
+            "Set where residents are the wrong denominator for rates: many times more people "
+            "are there on a working day than live there (the City of London and its small "
+            "areas, from the ONS 2011 Census workday population), so its rates per 10,000 "
+            "residents are not comparable with other areas; empty elsewhere.",
+            "text", "neutral", LEVELS, "population", ("lookup_lsoa21_msoa21_lad22",),
+            "ONS 2011 Census workday population (WP102EW)", OGL, ONS, 0)]
 
 
 def _diversity() -> list[Indicator]:
@@ -466,6 +474,9 @@ Not part of :data:`CATALOGUE`: the joined dataset's ``imd_score`` is IoD 2025, w
 
 IDENTIFIERS: tuple[str, ...] = tuple(i for i, e in CATALOGUE.items() if e.theme == "identifier")
 """Key columns (area_code, area_name, level, lad_code, region_code, seg_unit, month)."""
+
+INTERVAL_SUFFIXES = ("_lower", "_upper")
+"""Columns ending so are the 95% limits of the rate named before the suffix."""
 
 DICTIONARY_COLUMNS = ["column", "label", "definition", "unit", "polarity", "vintage", "source",
                       "licence"]

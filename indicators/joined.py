@@ -42,6 +42,7 @@ import pandas as pd
 from data_sources.cache import Cache, Provenance
 from indicators.benchmarks import BENCHMARK_TABLE, ENGLAND, compute_benchmarks
 from indicators.comparisons import compare_with_benchmarks
+from indicators.denominators import compute_denominator_flags
 from indicators.deprivation import compute_district_summaries, map_iod2019_to_lsoa21
 from indicators.deprivation_terms import DOMAINS, SUMMARIES
 from indicators.joined_inputs import (
@@ -132,6 +133,7 @@ def build_area_tables(inputs: Inputs) -> tuple[pd.DataFrame, pd.DataFrame]:
         _diversity_benchmarks(inputs, small), how="left")
     benchmarks = compute_benchmarks(table, special, inputs.get("lookup_lad22_region"))
     table = compare_with_benchmarks(table, benchmarks)
+    table["denominator_flag"] = compute_denominator_flags(table)
     table = catalogue_columns(table, "area", log)
     return log.attach(table), benchmarks
 
