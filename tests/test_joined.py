@@ -373,6 +373,11 @@ def test_reports_keep_suppressed_counts_hidden(inputs):
     small = months.loc[("E06000001", "2023-01")]
     assert small["reports_total"] is pd.NA and small["reports_dispute"] is pd.NA
     assert small["reports_per_10k"] is pd.NA and bool(small["reports_suppressed"])
+    # no interval for a withheld count: its limits would give the count away
+    for hidden in (msoa, small):
+        assert hidden["reports_per_10k_lower"] is pd.NA
+        assert hidden["reports_per_10k_upper"] is pd.NA
+    assert lad["reports_per_10k_lower"] < lad["reports_per_10k"] < lad["reports_per_10k_upper"]
     quiet = months.loc[("E06000001", "2022-12")]  # inside the reports' months, no reports
     assert quiet["reports_total"] == 0 and not quiet["reports_suppressed"]
     assert months.loc[("E06000001", "2022-01"), "reports_total"] is pd.NA  # before reports

@@ -285,9 +285,12 @@ def compute_report_series(counts: pd.DataFrame, breakdown: str) -> pd.DataFrame:
 
     ``counts`` is a table of :func:`reports.aggregate.load_report_counts`. Suppressed
     cells keep ``count`` empty and ``shown`` "<5" or "[c]": they are listed, never drawn
-    as numbers.
+    as numbers, and have no rate or 95% interval (``lower``, ``upper``).
     """
     labels = TERMS.get(breakdown, {})
+    residents = counts["residents"] if "residents" in counts.columns else pd.Series(
+        pd.NA, index=counts.index)
+    rated = rate_with_limits(counts["count"], residents)  # NA wherever the count is withheld
     table = pd.DataFrame({
         "month": counts["period"].astype("string"),
         BREAKDOWNS.get(breakdown, "group").lower(): counts["group"].map(
@@ -295,6 +298,7 @@ def compute_report_series(counts: pd.DataFrame, breakdown: str) -> pd.DataFrame:
         "reports": counts["shown"].astype("string"),
         "count": counts["count"].astype("Int64"),
         "rate_per_10k": counts["rate_per_10k"].astype("Float64").round(2),
+        "lower": rated["lower"].round(2), "upper": rated["upper"].round(2),
     })
     return table.sort_values(list(table.columns[:2])).reset_index(drop=True)
 
