@@ -26,9 +26,11 @@ Choices the data dictionary relies on
 * The bare district and MSOA deprivation summaries (``imd_avg_score`` …) are computed
   from the LSOA values with :func:`indicators.deprivation.compute_district_summaries` on
   the 2021 geography, so every district and MSOA has them; the File 10 figures are kept
-  as ``<id>_published`` where the district code matches.  IoD 2019 district summaries
-  are computed from the native 2011 LSOAs placed in their 2022 district; IoD 2019 MSOA
-  summaries from IoD 2019 mapped to LSOA 2021.
+  as ``<id>_published`` where the district code matches.  IoD 2019 district and MSOA
+  summaries are computed from the native 2011 LSOAs, each placed whole in the 2022
+  district, then the 2021 MSOA, holding most of its residents (a 2011 LSOA split
+  between districts no longer counts where its first 2021 LSOA by code lies), which
+  reproduces File 10 2019 for every district whose code is unchanged.
 * Police rates and report counts: see :mod:`indicators.joined_months`.
 """
 
@@ -43,7 +45,11 @@ from data_sources.cache import Cache, Provenance
 from indicators.benchmarks import BENCHMARK_TABLE, ENGLAND, compute_benchmarks
 from indicators.comparisons import compare_with_benchmarks
 from indicators.denominators import compute_denominator_flags
-from indicators.deprivation import compute_district_summaries, map_iod2019_to_lsoa21
+from indicators.deprivation import (
+    best_fit_parents,
+    compute_district_summaries,
+    map_iod2019_to_lsoa21,
+)
 from indicators.deprivation_terms import DOMAINS, SUMMARIES
 from indicators.joined_inputs import (
     BuildLog,
@@ -292,7 +298,7 @@ def _deprivation_summaries(inputs: Inputs, small: pd.DataFrame, log: BuildLog) -
         dataset = "iod2019_lsoa" if iod19 is None else "lookup_lsoa11_lsoa21"
         log.missing("msoa and lad IMD summaries (IoD 2019, *_2019)", inputs.why_missing(dataset))
     else:
-        lsoas = _native_2019(iod19, lookup, small, log)
+        lsoas = _native_2019(iod19, lookup, small, inputs, log)
         frames += [_summaries(lsoas, level, 2019, log) for level in SUMMARY_LEVELS]
     computed = _combine(frames)
     published = _published(inputs, log)
@@ -319,24 +325,46 @@ def _with_weights_2025(lsoas: pd.DataFrame, inputs: Inputs, log: BuildLog) -> pd
 
 
 def _native_2019(iod19: pd.DataFrame, lookup: pd.DataFrame, small: pd.DataFrame,
-                 log: BuildLog) -> pd.DataFrame:
-    """IoD 2019 LSOAs (2011) placed in the MSOA 2021 and district 2022 of their first LSOA 2021."""
-    first = lookup.sort_values(["lsoa11_code", "lsoa21_code"]).drop_duplicates("lsoa11_code")
-    placed = first[["lsoa11_code", "lsoa21_code"]].merge(small, left_on="lsoa21_code",
-                                                         right_on="lsoa", how="inner")
+                 inputs: Inputs, log: BuildLog) -> pd.DataFrame:
+    """IoD 2019 LSOAs (2011) placed whole in the district 2022 and MSOA 2021 holding most of
+    their residents (:func:`indicators.deprivation.best_fit_parents`)."""
+    residents21, source = _lsoa21_residents(inputs)
+    residents11 = (iod19.set_index("area_code")["pop_total"]
+                   if "pop_total" in iod19.columns else None)
+    parents = small.drop_duplicates("lsoa").set_index("lsoa")
+    placement = best_fit_parents(lookup, parents, residents21, residents11)
+    placed = placement.join(parents.drop_duplicates("lad").set_index("lad")[
+        ["region", "country"]], on="lad").reset_index()
     lsoas = iod19.drop(columns="lad_code", errors="ignore").merge(
         placed, left_on="area_code", right_on="lsoa11_code", how="inner")
+    straddling = int((placement["lsoa21_count"] > 1).sum())
+    log.note(f"IoD 2019 summaries: each 2011 LSOA counts whole in the 2022 district, then "
+             f"the 2021 MSOA, holding most of its residents ({straddling} map to several "
+             f"2021 LSOAs); residents of 2021 LSOAs from {source}, shared among their 2011 "
+             "LSOAs by the IoD 2019 denominators")
     if len(lsoas) < len(iod19):
         log.note(f"{len(iod19) - len(lsoas)} IoD 2019 LSOAs could not be placed in a 2021 "
                  "MSOA and are left out of the IoD 2019 summaries")
     unplaced = small["msoa"].nunique() - lsoas["msoa"].nunique()
     if unplaced:
         log.missing(f"msoa IoD 2019 summaries (*_2019) of {unplaced} MSOAs",
-                    "each 2011 LSOA counts in the MSOA of its first 2021 LSOA (by code); "
+                    "each 2011 LSOA counts whole in the MSOA holding most of its residents; "
                     "no 2011 LSOA is placed in these MSOAs")
     if "pop_total" in lsoas.columns:
         lsoas = lsoas.assign(weight=lsoas["pop_total"])
     return lsoas
+
+
+def _lsoa21_residents(inputs: Inputs) -> tuple[pd.Series | None, str]:
+    """Residents of each 2021 LSOA, and where they come from."""
+    census = inputs.get("census2021_ethnicity_lsoa")
+    if census is not None:
+        return census.set_index("area_code")["total"], "Census 2021"
+    iod25 = inputs.get("iod2025_lsoa")
+    if iod25 is not None and "pop_total" in iod25.columns and iod25["pop_total"].notna().any():
+        return iod25.set_index("area_code")["pop_total"], "the IoD 2025 denominators"
+    return None, ("nowhere (no Census 2021 or IoD 2025 LSOA population is cached), so "
+                  "every 2021 LSOA counts as holding as many residents as the others")
 
 
 def _summaries(lsoas: pd.DataFrame, level: str, year: int, log: BuildLog) -> pd.DataFrame:
