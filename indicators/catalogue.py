@@ -328,9 +328,9 @@ def _comparisons(rate: Indicator) -> list[Indicator]:
     """``<id>_vs_region`` and ``<id>_vs_england``: Fingertips' words against a benchmark."""
     return [replace(rate, id=f"{rate.id}_vs_{key}", label=f"{rate.label}: compared with {name}",
                     definition=f"'Significantly higher', 'Similar' or 'Significantly lower': "
-                    f"whether {name}'s rate lies below, inside or above the area's 95% "
-                    f"confidence interval. {name.capitalize()}'s rate comes only from the "
-                    "districts with 12 complete months of police data (see About & "
+                    f"whether {name}'s '{rate.label}' lies below, inside or above the area's "
+                    f"95% confidence interval. {name[0].upper() + name[1:]}'s rate comes only "
+                    "from the districts with 12 complete months of police data (see About & "
                     "methodology); empty without a rate.",
                     unit="text", polarity="neutral", decimals=0)
             for key, name in (("region", "its region"), ("england", "England"))]

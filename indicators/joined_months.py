@@ -8,6 +8,10 @@ table (:func:`indicators.joined.build_area_indicators`).
 
 Choices the data dictionary relies on
 -------------------------------------
+* Police figures are published only at the levels where placing crimes in LSOAs agrees
+  with police.uk's own LSOA codes for at least 99% of crimes, as measured on police.uk's
+  street-level files with the same boundaries (:mod:`data_sources.police_placement`);
+  districts only until that is measured.
 * Police counts cover the 12 calendar months ending with the area's latest month with
   data (``police_period``; ``police_months`` says how many of them have data).  The rate
   per 10,000 residents a year, with exact Poisson 95% limits
@@ -22,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from data_sources.police_placement import DATASET as AGREEMENT
+from data_sources.police_placement import published_levels
 from indicators.joined_inputs import (
     LEVELS,
     BuildLog,
@@ -77,10 +83,23 @@ def compute_police_months(inputs: Inputs, small: pd.DataFrame, log: BuildLog) ->
     for level in ("msoa", "lad"):
         parts.append(_sum_months(wide, level))
     months = pd.concat(parts, ignore_index=True)[columns]
+    levels, why = published_levels(inputs.get(AGREEMENT), _placed_with(inputs))
+    withheld = [level for level in LEVELS if level not in levels]
+    if withheld:
+        log.missing(f"{' and '.join(withheld)} police counts and rates", why)
+        months = months[months["level"].isin(levels)]
     log.missing("police counts and rates of other areas",
                 f"police.uk counts fetched for districts {', '.join(sorted(wide['lad'].unique()))}"
                 " only (GRA_POLICE_AREAS)")
     return months.astype({c: "Int64" for c in POLICE_CATEGORIES.values()})
+
+
+def _placed_with(inputs: Inputs) -> str | None:
+    """The boundary service the cached police counts were placed with (their provenance)."""
+    entry = inputs.provenance.get("police_lsoa_month")
+    prefix = "Placed in LSOAs by point-in-polygon with "
+    note = next((n for n in (entry.notes if entry else []) if n.startswith(prefix)), None)
+    return None if note is None else note.removeprefix(prefix).rsplit(" (", 1)[0]
 
 
 def _sum_months(wide: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -84,6 +84,18 @@ def _police() -> pd.DataFrame:
     return pd.DataFrame(rows).astype({"count": "Int64"})
 
 
+def agreement(lsoa: float, msoa: float, lad: float) -> pd.DataFrame:
+    """A police_placement_agreement table as `police-agreement` stores it."""
+    return pd.DataFrame({"level": ["lsoa", "msoa", "lad"], "crimes": 1000,
+                         "agreeing": [round(1000 * s) for s in (lsoa, msoa, lad)],
+                         "share": [lsoa, msoa, lad], "cells": [100, pd.NA, pd.NA],
+                         "cells_differing": [1, pd.NA, pd.NA],
+                         "boundaries": "Lower_layer_Super_Output_Areas_December_2021_"
+                                       "Boundaries_EW_BGC_V5",
+                         "resolution": "BGC, generalised (20 m), clipped",
+                         "months": "2022-01 to 2022-12", "files": 12})
+
+
 def tiny_inputs() -> Inputs:
     """Every input table for two districts, four MSOAs and eight LSOAs (invented values)."""
     lsoa21 = list(LSOAS)
@@ -120,6 +132,7 @@ def tiny_inputs() -> Inputs:
         "census2011_ethnicity_lsoa": census11,
         "iod2019_lsoa": iod19, "iod2025_lsoa": iod25, "iod2019_lad_summary": published,
         "police_lsoa_month": _police(),
+        "police_placement_agreement": agreement(0.995, 0.998, 1.0),
     }
     return Inputs(tables=tables, missing={"iod2025_lad_summary": "HTTP 404 at the mirror"})
 
@@ -328,6 +341,31 @@ def test_benchmarks_count_only_areas_with_data_and_comparisons_follow(inputs):
     share = benchmarks[(benchmarks["indicator"] == "imd_pct_most_deprived_10")
                        & (benchmarks["area_code"] == "E92000001")]
     assert len(share) == 1
+
+
+@pytest.mark.parametrize(("shares", "levels"), [
+    (None, {"lad"}),  # never checked: districts only
+    ((0.841, 0.95, 0.9967), {"lad"}),  # super-generalised boundaries, as on the mirror
+    ((0.97, 0.992, 1.0), {"msoa", "lad"}),
+])
+def test_police_figures_only_where_placement_agrees_with_police_uk(inputs, shares, levels):
+    """Issue 12, case 4: crimes placed in super-generalised LSOAs disagree with police.uk's
+    own LSOA code for a sixth of crimes; LSOA figures then are not published."""
+    tables = dict(inputs.tables)
+    if shares is None:
+        del tables["police_placement_agreement"]
+    else:
+        tables["police_placement_agreement"] = agreement(*shares)
+    area = build_area_indicators(Inputs(tables))
+    counted = set(area.loc[area["public_order_count"].notna(), "level"])
+    assert counted == levels
+    months = build_area_months(Inputs(tables))
+    assert set(months.loc[months["public_order"].notna(), "level"]) == levels
+    withheld = [lv for lv in ("lsoa", "msoa") if lv not in levels]
+    reason = reasons_by_column(area)[f"{' and '.join(withheld)} "
+                                     "police counts and rates"]
+    assert ("not been checked" in reason if shares is None
+            else "84.1% at LSOA level" in reason or "97.0% at LSOA level" in reason)
 
 
 def test_months_sum_up_and_keep_missing_months(inputs):
