@@ -102,3 +102,23 @@ def test_html_is_self_contained_and_escaped(exported):
     page = render_html(*exported)
     assert "Ménage-sur-Łódź" in page and "data:image/png;base64," in page
     assert "Census &lt;TS021&gt;" in page and "<TS021>" not in page
+
+
+def test_city_of_london_rates_carry_the_residents_note():
+    """Issue 12, case 8: the City's 500 offences per 10,000 residents rest on 8,584
+    residents and several hundred thousand workers; the note says so beside the rate."""
+    from indicators.denominators import compute_denominator_flags
+
+    areas = pd.DataFrame({"area_code": ["E09000001", "E02000001", "E01000001", "E06000016"],
+                          "lad_code": ["E09000001"] * 3 + ["E06000016"]})
+    flags = compute_denominator_flags(areas)
+    assert flags.iloc[:3].str.startswith("City of London: about 360,000 people").all()
+    assert pd.isna(flags.iloc[3])
+    rows = districts().assign(denominator_flag=[flags.iloc[0]] + [None] * 19)
+    profile = build_profile(rows, "E06000000", benchmarks=benchmarks())
+    police = comparison_table(profile).set_index("Indicator").filter(like="Public-order",
+                                                                     axis=0).iloc[0]
+    assert police["Note"].startswith("City of London")
+    assert "Note: City of London" in " ".join(profile.sentences)
+    shown = comparison_table(profile).set_index("Indicator")
+    assert shown.loc["Residents (Census 2021)", "Note"] == ""
