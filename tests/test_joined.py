@@ -475,3 +475,24 @@ def test_national_build(national):
     assert gap.max() <= 0.001, gap.sort_values().tail()
     assert rows.loc["E07000243", "imd_avg_score_2019"] == pytest.approx(19.695, abs=0.001)
     assert stored[AREA_TABLE].rows == 40_920
+
+
+def test_no_comparison_with_a_benchmark_that_is_the_area_s_own_district():
+    from indicators.comparisons import compare_with_benchmarks
+
+    table = pd.DataFrame({
+        "area_code": ["E06000001", "E06000002", "E06000003", "E01000001"],
+        "lad_code": [pd.NA, pd.NA, pd.NA, "E06000001"], "level": ["lad"] * 3 + ["lsoa"],
+        "region_code": ["E12000001", "E12000002", "E12000002", "E12000001"],
+        "public_order_per_10k": [50.0, 80.0, 120.0, 55.0],
+        "public_order_per_10k_lower": [45.0, 75.0, 110.0, 40.0],
+        "public_order_per_10k_upper": [55.0, 85.0, 130.0, 70.0]})
+    benchmarks = pd.DataFrame({"area_code": ["E12000001", "E12000002", "E92000001"],
+                               "indicator": "public_order_per_10k",
+                               "value": [50.0, 100.0, 90.0]})
+    rows = compare_with_benchmarks(table, benchmarks).set_index("area_code")
+    assert rows["public_order_per_10k_vs_region"].isna()[["E06000001", "E01000001"]].all()
+    assert rows.loc["E06000002", "public_order_per_10k_vs_region"] == "Significantly lower"
+    assert rows.loc["E06000003", "public_order_per_10k_vs_region"] == "Significantly higher"
+    assert rows.loc["E06000001", "public_order_per_10k_vs_england"] == "Significantly lower"
+    assert rows.loc["E01000001", "public_order_per_10k_vs_england"] == "Significantly lower"
