@@ -355,7 +355,7 @@ def _police() -> list[Indicator]:
             "per 10,000 residents a month", "higher_worse", LEVELS, "police", source,
             vintage, OGL, POLICE, 2, "month")
         entries += [
-            Indicator(f"{id_}_count", f"{label}, police_period",
+            Indicator(f"{id_}_count", f"{label} in the police period",
                       f"Police-recorded {what} located in the area in the months of "
                       "police_period that have data (police_months of them; fewer than 12 "
                       "when the force had not published a month).", "count", "higher_worse",

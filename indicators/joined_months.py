@@ -42,6 +42,8 @@ from reports.taxonomy import CATEGORIES
 POLICE_CATEGORIES = {"public-order": "public_order", "anti-social-behaviour": "asb"}
 POLICE_WINDOW = 12
 """Months of police data behind the rates of the area table."""
+POLICE_COLUMNS = "public_order*, asb* and police_* (police counts and rates)"
+"""How the NA reasons name the police columns (patterns the Map matches column ids on)."""
 REPORT_COUNTS = ["reports_total", *(f"reports_{t.id}" for t in CATEGORIES)]
 SMALL_COUNT = 5
 """Report counts 1 to SMALL_COUNT − 1 are never shown."""
@@ -86,9 +88,9 @@ def compute_police_months(inputs: Inputs, small: pd.DataFrame, log: BuildLog) ->
     levels, why = published_levels(inputs.get(AGREEMENT), _placed_with(inputs))
     withheld = [level for level in LEVELS if level not in levels]
     if withheld:
-        log.missing(f"{' and '.join(withheld)} police counts and rates", why)
+        log.missing(f"{' and '.join(withheld)} {POLICE_COLUMNS}", why)
         months = months[months["level"].isin(levels)]
-    log.missing("police counts and rates of other areas",
+    log.missing(f"{POLICE_COLUMNS} of other areas",
                 f"police.uk counts fetched for districts {', '.join(sorted(wide['lad'].unique()))}"
                 " only (GRA_POLICE_AREAS)")
     return months.astype({c: "Int64" for c in POLICE_CATEGORIES.values()})
@@ -159,7 +161,9 @@ def compute_police_indicators(months: pd.DataFrame, population: pd.DataFrame,
         result[f"{value}_per_10k_upper"] = rated["upper"]
     short = int((~complete).sum())
     if short:
-        log.missing("police rates per 10,000 of areas with fewer than 12 months of data",
+        codes = result.index[~complete]
+        which = f" of {', '.join(codes)}" if len(codes) <= 20 else ""
+        log.missing(f"public_order_per_10k*, asb_per_10k*{which} (fewer than 12 months of data)",
                     f"{short} areas have data for fewer than {POLICE_WINDOW} of the 12 months "
                     "of their window (police_months, police_period): an annual rate needs "
                     "12 complete months and is never scaled up from fewer; the counts "

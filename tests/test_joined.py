@@ -309,9 +309,10 @@ def test_police_counts_and_rates_over_latest_12_months_with_data(area, inputs):
     assert pd.isna(rows.loc["E02000001", "public_order_per_10k_upper"])
     assert rows.loc[["E06000002", "E01000005"], "asb_per_10k"].isna().all()
     reasons = reasons_by_column(area)
-    assert "E06000001 only" in reasons["police counts and rates of other areas"]
-    assert "never scaled up" in reasons[
-        "police rates per 10,000 of areas with fewer than 12 months of data"]
+    assert "E06000001 only" in reasons[
+        "public_order*, asb* and police_* (police counts and rates) of other areas"]
+    short = next(k for k in reasons if k.startswith("public_order_per_10k*, asb_per_10k* of"))
+    assert "E02000001" in short and "never scaled up" in reasons[short]
 
 
 def test_a_part_year_is_never_called_annual(inputs):
@@ -362,8 +363,8 @@ def test_police_figures_only_where_placement_agrees_with_police_uk(inputs, share
     months = build_area_months(Inputs(tables))
     assert set(months.loc[months["public_order"].notna(), "level"]) == levels
     withheld = [lv for lv in ("lsoa", "msoa") if lv not in levels]
-    reason = reasons_by_column(area)[f"{' and '.join(withheld)} "
-                                     "police counts and rates"]
+    reason = reasons_by_column(area)[f"{' and '.join(withheld)} public_order*, asb* and "
+                                     "police_* (police counts and rates)"]
     assert ("not been checked" in reason if shares is None
             else "84.1% at LSOA level" in reason or "97.0% at LSOA level" in reason)
 

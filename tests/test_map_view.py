@@ -181,3 +181,12 @@ def test_map_table_gives_a_rate_its_interval_months_and_residents_note():
     assert table.loc["E06000016", "Period"] == "2021-11 to 2022-10"
     assert table.loc["E09000001", "Residents note"].startswith("City of London")
     assert table.loc["E06000016", "Residents note"] == ""
+
+
+def test_withheld_police_levels_say_why_on_the_map():
+    reasons = {"lsoa and msoa public_order*, asb* and police_* (police counts and rates)":
+               "placement agrees for 86.8% at LSOA level"}
+    why = missing_reasons(reasons, "public_order_per_10k", "lsoa", pd.Series(["E01000001"]))
+    assert why.iloc[0] == "placement agrees for 86.8% at LSOA level"
+    assert missing_reasons(reasons, "public_order_per_10k", "lad",
+                           pd.Series(["E06000016"])).iloc[0].startswith("not in the joined")
