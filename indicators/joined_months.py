@@ -101,7 +101,7 @@ def _placed_with(inputs: Inputs) -> str | None:
     entry = inputs.provenance.get("police_lsoa_month")
     prefix = "Placed in LSOAs by point-in-polygon with "
     note = next((n for n in (entry.notes if entry else []) if n.startswith(prefix)), None)
-    return None if note is None else note.removeprefix(prefix).rsplit(" (", 1)[0]
+    return None if note is None else note.removeprefix(prefix).split(" (", 1)[0]
 
 
 def _sum_months(wide: pd.DataFrame, level: str) -> pd.DataFrame:

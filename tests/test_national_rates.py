@@ -12,7 +12,7 @@ import pytest
 
 from data_sources.police_placement import check_files, published_levels
 from indicators.benchmarks import BENCHMARK_TABLE, coverage_label
-from indicators.joined import AREA_TABLE, build_joined
+from indicators.joined import AREA_TABLE, build_joined, reasons_by_column
 from indicators.profile import build_profile, comparison_table
 from tests.conftest import SHARED
 
@@ -47,6 +47,9 @@ def test_placement_on_super_generalised_lsoas_is_measured_and_lsoa_figures_withh
     assert published_levels(checked, checked["boundaries"].iloc[0])[0] == ("lad",)
     lsoas, lads = rows_of(national, "lsoa"), rows_of(national, "lad")
     assert lsoas["public_order_count"].isna().all()
+    why = reasons_by_column(national.cache.load_table(AREA_TABLE))[
+        "lsoa and msoa public_order*, asb* and police_* (police counts and rates)"]
+    assert f"{shares['lsoa']:.1%} at LSOA level" in why, why
     assert lads.set_index("area_code").loc[LEICESTER, "public_order_count"] > 0
 
 
