@@ -14,7 +14,7 @@ import streamlit as st
 from ui.first_run import render_first_run_note
 from ui.navigation import build_navigation
 from ui.session import current_actor, render_session_sidebar
-from ui.sidebar import render_sidebar
+from ui.sidebar import render_sidebar, render_view_note
 
 st.set_page_config(page_title="Good Relations Atlas", page_icon="🤝",
                    layout="wide")
@@ -26,5 +26,6 @@ render_session_sidebar()
 spec = specs.get(page.title)
 if spec is None or spec.sidebar:
     render_sidebar()
+    render_view_note()
 render_first_run_note()
 page.run()

@@ -100,6 +100,18 @@ class Settings(BaseSettings):
     http_backoff: float = Field(
         default=1.0, ge=0, description="First back-off in seconds; doubles per retry."
     )
+    http_max_seconds: float = Field(
+        default=1800.0, gt=0,
+        description="Longest a download may take, retries included, however steadily data "
+        "arrives.",
+    )
+    http_max_mb: float = Field(
+        default=1024.0, gt=0, description="Largest body a download may have, in MB.",
+    )
+    postcode_lookup_seconds: float = Field(
+        default=60.0, gt=0,
+        description="Most seconds an import spends looking up its postcodes (in bulk).",
+    )
     police_areas: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="LAD codes whose police.uk counts `refresh` fetches (comma-separated).",
@@ -128,6 +140,11 @@ class Settings(BaseSettings):
     refresh_max_age_hours: float = Field(
         default=24 * 7, gt=0,
         description="`refresh --if-stale` skips datasets last refreshed fewer hours ago.",
+    )
+    refresh_stuck_hours: float = Field(
+        default=6.0, gt=0,
+        description="`refresh --if-stale` exits 1 when the refresh holding the lock has run "
+        "this many hours or more (or its lock is stale).",
     )
     strict_row_counts: bool = Field(
         default=True,

@@ -4,10 +4,10 @@ A script injected into every new document (CDP ``Page.addScriptToEvaluateOnNewDo
 checks on every animation frame whether the page is done and records
 ``performance.now()`` then, i.e. milliseconds since navigation start:
 
-* map pages: the atlas map (ui/web/atlas-map.js) has drawn every area in its colour
-  (MapLibre idle with the values set: every tile loaded and drawn; region and district
-  names follow, and their time is reported as well); afterwards the areas actually drawn
-  are counted and tile errors read, so a blank map fails instead of timing fast. For a
+* map pages: the atlas map (ui/web/atlas-map.js) has drawn every area in its colour,
+  with the region and district names (MapLibre idle with the values set: every tile
+  loaded and drawn); afterwards the areas actually drawn are counted and tile errors
+  read, so a blank map fails instead of timing fast. For a
   baseline commit of the old Plotly map (``--baseline``): its MapLibre instance has the
   choropleth's GeoJSON source, has loaded it and its tiles (``map.loaded()``), and the
   trace has its areas;
@@ -112,7 +112,7 @@ class PageTiming:
 
     ``marks`` (ms after navigation start): websocket open, first and last message received,
     the map's script loaded (MapLibre's; Plotly's for an old baseline), map element
-    created, areas drawn, and names drawn too.
+    created, areas drawn.
     """
 
     url: str
@@ -171,28 +171,11 @@ def visit(driver: webdriver.Chrome, url: str, counts: Counts | None = None,
     time.sleep(0.5)  # trailing frames (e.g. the rest of the script's output)
     marks = {k: state.get(k) for k in ("wsOpen", "wsFirst", "mapScript", "plot", "done")}
     marks["wsLast"] = driver.execute_script("return window.__bench.wsLast;")
-    if map_page:
-        marks["named"] = _names_drawn(driver)
     areas = state.get("areas")
     if map_page and areas is None:
         areas = drawn_areas(driver)
     return PageTiming(url, state["done"], state.get("plot"), areas,
                       counts.websocket if counts else 0, counts.http if counts else 0, marks)
-
-
-def _names_drawn(driver: webdriver.Chrome, timeout: float = 30) -> float | None:
-    """ms after navigation at which the atlas map had drawn its region and district names
-    too (None for another map, or when they never were)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        at = driver.execute_script(
-            "const m = performance.getEntriesByName('atlas-map:idle');"
-            "return document.querySelector('.atlas-map') ? (m.length ? m[0].startTime : -1)"
-            " : null;")
-        if at is None or at >= 0:
-            return at
-        time.sleep(0.05)
-    return None
 
 
 def _until_done(driver: webdriver.Chrome, record: str, failure: str) -> dict:

@@ -38,7 +38,7 @@ SESSION_PAGES = ("", "?area=E08000025&level=lsoa", "?area=E06000016&level=lsoa",
 MB = 1e6
 MARK_LABELS = {"wsOpen": "websocket open", "wsFirst": "first message", "mapScript":
                "map script loaded", "plot": "map element", "wsLast": "last message",
-               "done": "areas drawn", "named": "names drawn"}
+               "done": "areas drawn"}
 
 
 def _server_seconds(server: AppServer, page: str, runs: int) -> tuple[float, float]:

@@ -124,11 +124,14 @@ class Cache:
         self._lock = FileLock(str(self.root / ".manifest.lock"))
 
     # ---------------------------------------------------------------- raw files
-    def write_raw(self, source: str, name: str, content: bytes) -> str:
-        """Store a publisher's bytes; returns the path relative to the cache root."""
-        relative = Path("raw") / source / name
+    @staticmethod
+    def raw_relative(source: str, name: str) -> str:
+        """Where a publisher's file is kept, relative to the cache root."""
+        return (Path("raw") / source / name).as_posix()
+
+    def write_raw(self, relative: str, content: bytes) -> None:
+        """Store a publisher's bytes at ``relative`` (see :meth:`raw_relative`)."""
         atomic_write_bytes(self.root / relative, content)
-        return relative.as_posix()
 
     def raw_path(self, relative: str) -> Path:
         return self.root / relative

@@ -69,6 +69,10 @@ def refresh(args: argparse.Namespace) -> int:
     try:
         lock = acquire_refresh_lock(settings)
     except RefreshBusy as exc:
+        problem = exc.problem(timedelta(hours=settings.refresh_stuck_hours))
+        if args.if_stale and problem:
+            print(f"refresh not started: {problem}", file=sys.stderr)
+            return 1
         print(f"another refresh is running ({exc}); nothing to do.", flush=True)
         return 0
     except RefreshLockError as exc:
@@ -113,7 +117,10 @@ def refresh_locked(args: argparse.Namespace, settings: Settings, cache: Cache,
     finally:
         bars.close()
     if not settings.offline:
-        record_attempts(cache, [spec.id for spec in specs])
+        try:
+            record_attempts(cache, [spec.id for spec in specs])
+        except OSError as exc:
+            print(f"(when each dataset was tried could not be recorded: {exc})")
     print(f"\n{len(report.stored)} stored, {len(report.skipped)} skipped, "
           f"{len(report.failed)} failed.")
     for spec, reason in report.skipped:
@@ -167,7 +174,7 @@ def run_build(cache: Cache) -> bool:
         start = time.perf_counter()
         try:
             stored = step(cache)
-        except (DataSourceError, ValueError, KeyError) as exc:
+        except (DataSourceError, ValueError, KeyError, OSError) as exc:
             print(f"{name}: FAILED: {exc}")
             ok = False
             continue

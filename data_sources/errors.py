@@ -21,6 +21,10 @@ class SourceUnavailableError(SourceError):
     """The publisher could not be reached, or answered with an HTTP error."""
 
 
+class DownloadTooSlow(SourceUnavailableError):
+    """A download did not finish within its overall time limit (``GRA_HTTP_MAX_SECONDS``)."""
+
+
 class SourceFormatError(SourceError):
     """The publisher answered, but the file does not look as published."""
 

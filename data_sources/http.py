@@ -3,6 +3,12 @@
 Timeouts on every request, retries with exponential back-off on connection errors,
 timeouts, truncated bodies, 429 and 5xx (honouring ``Retry-After``), a descriptive
 User-Agent, and a refusal to touch the network when ``GRA_OFFLINE=1``.
+
+Every download also has overall limits, so that a publisher (or anything posing as one)
+cannot hold a refresh forever or fill the memory: ``GRA_HTTP_MAX_SECONDS`` for the whole
+download, retries and back-off included (a body still arriving then is cut off, however
+steadily it trickles), and ``GRA_HTTP_MAX_MB`` for its body (refused as soon as it is
+announced or received). Neither is retried.
 """
 
 from __future__ import annotations
@@ -10,12 +16,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
-from data_sources.errors import OfflineError, SourceUnavailableError
+from data_sources.errors import DownloadTooSlow, OfflineError, SourceUnavailableError
 from settings import Settings, get_settings
 
 USER_AGENT = "GoodRelationsAtlas/0.1 (community relations dashboard; public data refresh)"
@@ -91,13 +98,18 @@ def fetch(
             "the cached copy is used where there is one."
         )
     session = session or make_session()
+    limits = _Limits(source, shown, settings)
     attempts = settings.http_retries + 1
     last_problem = ""
     last_retry_after: float | None = None
     for attempt in range(attempts):
         if attempt:
-            time.sleep(_backoff(settings, attempt, last_retry_after))
+            pause = _backoff(settings, attempt, last_retry_after)
+            if limits.left() <= pause:
+                raise limits.too_slow(f"; the last attempt ended with {last_problem}")
+            time.sleep(pause)
         last_retry_after = None
+        wait = min(settings.http_timeout, limits.left())
         try:
             with session.request(
                 method,
@@ -106,7 +118,7 @@ def fetch(
                 data=data,
                 json=json_body,
                 stream=True,
-                timeout=(settings.http_timeout, settings.http_timeout),
+                timeout=(wait, wait),
             ) as response:
                 if (
                     response.status_code in RETRY_STATUSES
@@ -119,7 +131,7 @@ def fetch(
                     raise SourceUnavailableError(
                         source, shown, _status_problem(response.status_code, response.reason)
                     )
-                content = _read_body(response, progress)
+                content = _read_body(response, progress, limits)
                 return Fetched(response.url, response.status_code, content, dict(response.headers))
         except (
             requests.ConnectionError,
@@ -128,6 +140,8 @@ def fetch(
             requests.exceptions.ContentDecodingError,
         ) as exc:
             last_problem = _describe(exc)
+        if limits.left() <= 0:
+            raise limits.too_slow(f"; the last attempt ended with {last_problem}")
     raise SourceUnavailableError(
         source,
         shown,
@@ -136,16 +150,62 @@ def fetch(
     )
 
 
-def _read_body(response: requests.Response, progress: Progress | None) -> bytes:
+class _Limits:
+    """The overall time and size limits of one download, and their error messages."""
+
+    def __init__(self, source: str, shown: str, settings: Settings) -> None:
+        self.source, self.shown = source, shown
+        self.seconds = settings.http_max_seconds
+        self.max_bytes = int(settings.http_max_mb * 1024 * 1024)
+        self.deadline = time.monotonic() + self.seconds
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def too_slow(self, detail: str = "") -> DownloadTooSlow:
+        return DownloadTooSlow(
+            self.source, self.shown,
+            f"the download did not finish within {self.seconds:g} s (GRA_HTTP_MAX_SECONDS)"
+            f"{detail}; not retried, the last good cached copy is kept")
+
+    def too_large(self, size: str) -> SourceUnavailableError:
+        return SourceUnavailableError(
+            self.source, self.shown,
+            f"the body is {size}, more than GRA_HTTP_MAX_MB allows "
+            f"({self.max_bytes / 1048576:g} MB); not kept, the last good cached copy is kept")
+
+
+def _read_body(response: requests.Response, progress: Progress | None,
+               limits: _Limits) -> bytes:
     total = response.headers.get("Content-Length")
     expected = int(total) if total and total.isdigit() else None
+    if expected is not None and expected > limits.max_bytes and not response.headers.get(
+            "Content-Encoding"):
+        raise limits.too_large(f"{expected:,} bytes by its Content-Length")
+    # A body that trickles in never trips the read time-out: at the deadline the socket is
+    # shut down from a timer, which ends the blocked read at once.
+    cut = threading.Event()
+    timer = threading.Timer(max(0.0, limits.left()), _cut_off, (response, cut))
+    timer.daemon = True
+    timer.start()
     chunks: list[bytes] = []
     received = 0
-    for chunk in response.iter_content(chunk_size=1 << 16):
-        chunks.append(chunk)
-        received += len(chunk)
-        if progress:
-            progress(received, expected)
+    try:
+        for chunk in response.iter_content(chunk_size=1 << 16):
+            chunks.append(chunk)
+            received += len(chunk)
+            if received > limits.max_bytes:
+                raise limits.too_large(f"over {limits.max_bytes:,} bytes and still coming")
+            if progress:
+                progress(received, expected)
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        if cut.is_set():
+            raise limits.too_slow(f" ({received:,} bytes had arrived)") from exc
+        raise
+    finally:
+        timer.cancel()
+    if cut.is_set():
+        raise limits.too_slow(f" ({received:,} bytes had arrived)")
     if expected is not None and received < expected and not response.headers.get(
         "Content-Encoding"
     ):
@@ -153,6 +213,12 @@ def _read_body(response: requests.Response, progress: Progress | None) -> bytes:
             f"body truncated: received {received} of {expected} bytes"
         )
     return b"".join(chunks)
+
+
+def _cut_off(response: requests.Response, cut: threading.Event) -> None:
+    cut.set()
+    with suppress(Exception):  # the body may have ended and the connection gone back
+        response.raw.shutdown()
 
 
 def _backoff(settings: Settings, attempt: int, retry_after: float | None) -> float:

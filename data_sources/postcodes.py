@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,12 @@ from urllib.parse import quote
 
 import requests
 
-from data_sources.errors import SourceFormatError, SourceUnavailableError
+from data_sources.errors import (
+    DataSourceError,
+    DownloadTooSlow,
+    SourceFormatError,
+    SourceUnavailableError,
+)
 from data_sources.http import Fetched, fetch, make_session
 from settings import Settings, get_settings
 
@@ -176,19 +182,67 @@ def lookup_postcodes(
     wanted = _require_all(postcodes)
     settings = settings or get_settings()
     session = session or make_session()
-    url = f"{settings.postcodes_base_url}/postcodes"
     found: dict[str, PostcodeArea | None] = {}
     for batch in _batches(wanted, BULK_LIMIT):
-        fetched = fetch(
-            url,
-            source=SOURCE,
-            method="POST",
-            json_body={"postcodes": batch},
-            session=session,
-            settings=settings,
-        )
-        found.update(parse_bulk(_json(fetched, url), batch, url))
+        found.update(_lookup_batch(batch, settings, session))
     return {postcode: found[postcode] for postcode in wanted}
+
+
+@dataclass(frozen=True)
+class BulkLookup:
+    """What :func:`lookup_postcodes_within` found, and why the rest was not looked up."""
+
+    found: dict[str, PostcodeArea | None]
+    """Keyed by normalised postcode; None for a postcode postcodes.io does not know."""
+    problem: str | None
+    """None when every postcode was looked up."""
+
+
+def lookup_postcodes_within(
+    postcodes: Iterable[str],
+    seconds: float,
+    *,
+    settings: Settings | None = None,
+    session: requests.Session | None = None,
+) -> BulkLookup:
+    """Look up many postcodes in bulk (100 to a request) within ``seconds`` in all.
+
+    Unlike :func:`lookup_postcodes` this never raises for the service: the first failure,
+    or the time running out, stops the look-ups and is returned as ``problem``, with what
+    was found before it. Every request (retries included) gets only the time left.
+
+    Raises
+    ------
+    ValueError
+        When any postcode does not look like a UK postcode; no request is made.
+    """
+    wanted = _require_all(postcodes)
+    settings = settings or get_settings()
+    session = session or make_session()
+    deadline = time.monotonic() + seconds
+    ran_out = (f"the {seconds:g} s allowed for postcode look-ups "
+               "(GRA_POSTCODE_LOOKUP_SECONDS) ran out")
+    found: dict[str, PostcodeArea | None] = {}
+    for batch in _batches(wanted, BULK_LIMIT):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return BulkLookup(found, ran_out)
+        try:
+            found.update(_lookup_batch(
+                batch, settings.model_copy(update={"http_max_seconds": left}), session))
+        except DownloadTooSlow:
+            return BulkLookup(found, ran_out)
+        except DataSourceError as exc:
+            return BulkLookup(found, str(exc))
+    return BulkLookup(found, None)
+
+
+def _lookup_batch(batch: list[str], settings: Settings,
+                  session: requests.Session) -> dict[str, PostcodeArea | None]:
+    url = f"{settings.postcodes_base_url}/postcodes"
+    fetched = fetch(url, source=SOURCE, method="POST", json_body={"postcodes": batch},
+                    session=session, settings=settings)
+    return parse_bulk(_json(fetched, url), batch, url)
 
 
 def parse_result(result: Any, url: str) -> PostcodeArea:

@@ -3,14 +3,19 @@
 Each publisher module declares :class:`DatasetSpec` objects: one per cached table, with
 its provenance (title, vintage, geography, licence, attribution), the checks its table
 must pass and a ``build`` function that downloads and parses. The runner builds each
-selected dataset, validates it, and only then switches the cache to it; a failure is
-recorded against the dataset and the last good copy stays in use.
+selected dataset, validates it, and only then writes the download under ``raw/`` and
+switches the cache to the new table, so ``raw/`` and the manifest's sha256 always agree
+and hold validated bytes. A failure, including one writing the cache (a full disk), is
+recorded against the dataset, the last good copy stays in use, and the next dataset is
+attempted.
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -33,7 +38,7 @@ class NothingToFetch(Exception):
 
 @dataclass(frozen=True)
 class Download:
-    """A publisher's response as stored under ``raw/``."""
+    """A publisher's response, and where under ``raw/`` it goes once its table validates."""
 
     url: str
     content: bytes
@@ -93,11 +98,13 @@ class RefreshContext:
     log: Callable[[str], None] = lambda message: None
     _downloads: dict[str, Download] = field(default_factory=dict)
     _failures: dict[str, SourceError] = field(default_factory=dict)
+    _written: dict[str, str] = field(default_factory=dict)
 
     def start_run(self) -> None:
         """Forget the downloads of an earlier run, so this one fetches afresh."""
         self._downloads.clear()
         self._failures.clear()
+        self._written.clear()
 
     def fetch(
         self, url: str, *, source: str, label: str = "", params: Mapping[str, Any] | None = None,
@@ -135,8 +142,18 @@ class RefreshContext:
         return self._downloads[key]
 
     def keep_raw(self, source: str, raw_name: str, content: bytes, url: str) -> Download:
-        """Store bytes assembled by the caller (e.g. every page of a paged API) as raw."""
-        return Download(url, content, self.cache.write_raw(source, raw_name, content))
+        """Bytes assembled by the caller (e.g. every page of a paged API), as a download.
+
+        Nothing is written yet: :func:`build_dataset` writes the raw file only after the
+        table built from it has passed its checks.
+        """
+        return Download(url, content, self.cache.raw_relative(source, raw_name))
+
+    def write_raw(self, download: Download) -> None:
+        """Write a validated download under ``raw/`` (once per run, however many tables)."""
+        if self._written.get(download.raw_file) != download.sha256:
+            self.cache.write_raw(download.raw_file, download.content)
+            self._written[download.raw_file] = download.sha256
 
 
 @dataclass
@@ -165,6 +182,7 @@ def build_dataset(spec: DatasetSpec, ctx: RefreshContext) -> Provenance:
     provenance.sha256 = built.download.sha256
     provenance.raw_file = built.download.raw_file
     provenance.notes = built.notes
+    ctx.write_raw(built.download)
     return ctx.cache.store_table(table, provenance)
 
 
@@ -184,10 +202,30 @@ def run_refresh(ctx: RefreshContext, specs: list[DatasetSpec]) -> RefreshReport:
             report.failed.append((spec, str(exc)))
             continue
         except DataSourceError as exc:
-            ctx.cache.record_failure(spec.template(), str(exc))
-            report.failed.append((spec, str(exc)))
-            ctx.log(f"  FAILED{' (optional)' if spec.optional else ''}: {exc}")
+            _fail(ctx, report, spec, str(exc))
+            continue
+        except OSError as exc:
+            _fail(ctx, report, spec, cache_write_problem(spec.source, ctx.cache.root, exc))
             continue
         report.stored.append(provenance)
         ctx.log(f"  stored {provenance.rows:,} rows ({provenance.vintage}, {provenance.geography})")
     return report
+
+
+def cache_write_problem(source: str, root: Path, exc: OSError) -> str:
+    """What went wrong writing the cache, for the dataset's failure record and `status`."""
+    what = ("the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            else "the cache could not be written")
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (f"{source}: {what}: {exc.strerror or exc}{where}; the download was not kept and "
+            f"the last good copy stays in use. Free space under {root} and refresh again")
+
+
+def _fail(ctx: RefreshContext, report: RefreshReport, spec: DatasetSpec, problem: str) -> None:
+    """Record a dataset's failure in the manifest (if the disk still lets us) and the report."""
+    report.failed.append((spec, problem))
+    ctx.log(f"  FAILED{' (optional)' if spec.optional else ''}: {problem}")
+    try:
+        ctx.cache.record_failure(spec.template(), problem)
+    except OSError as exc:
+        ctx.log(f"  (the failure could not be recorded in the manifest either: {exc})")

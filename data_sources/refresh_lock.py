@@ -5,7 +5,11 @@ the lock is a session advisory lock held on its own connection, so replicas on d
 machines agree; otherwise it is a file lock (``flock``) in the cache directory, which the
 replicas of one machine share. Either is released by the operating system or the server
 when the holder exits or dies, so a crashed refresh never leaves a stale lock behind.
-A refresh that finds the lock taken raises :class:`RefreshBusy` naming the holder.
+A refresh that finds the lock taken raises :class:`RefreshBusy` naming the holder, since
+when it holds the lock and (for the file lock) whether its recorded process still runs, so
+that ``refresh --if-stale`` can tell a refresh at work from a stuck one (held longer than
+``GRA_REFRESH_STUCK_HOURS``) or a stale lock (kept by a process other than the refresh that
+took it, e.g. a child that inherited the lock file).
 
 Freshness: a dataset is fresh while its last refresh attempt (stored, failed, or skipped
 for want of anything to fetch) is younger than the maximum age. Attempts are taken from
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,7 +47,31 @@ ATTEMPTS_FILE = "refresh-attempts.json"
 
 
 class RefreshBusy(Exception):
-    """Another refresh holds the lock; the message says which lock and, if known, who."""
+    """Another refresh holds the lock; the message says which lock and, if known, who.
+
+    ``since`` is when the holder took the lock (None when unknown); ``gone`` names the
+    recorded holder when it is a process of this machine that no longer runs.
+    """
+
+    def __init__(self, message: str, since: datetime | None = None, gone: str = "") -> None:
+        super().__init__(message)
+        self.since = since
+        self.gone = gone
+
+    def problem(self, stuck_after: timedelta, now: datetime | None = None) -> str | None:
+        """Why the lock is stale or its refresh stuck, or None while it looks at work."""
+        if self.gone:
+            return (f"the refresh lock ({self}) is stale: {self.gone} took it but no longer "
+                    "runs, and another process still keeps the lock (a child it started?). "
+                    "Find it (e.g. `fuser` on the lock file) and end it.")
+        held = (now or datetime.now(UTC)) - self.since if self.since else None
+        if held is not None and held >= stuck_after:
+            hours = stuck_after.total_seconds() / 3600
+            return (f"the refresh holding the lock ({self}) has run for "
+                    f"{held.total_seconds() / 3600:.1f} hours, longer than "
+                    f"GRA_REFRESH_STUCK_HOURS ({hours:g}): it looks stuck. Check that "
+                    "process and end it if it hangs; the lock is freed when it exits.")
+        return None
 
 
 class RefreshLockError(DataSourceError):
@@ -82,7 +111,9 @@ class _FileRefreshLock(RefreshLock):
         try:
             self._lock.acquire()
         except Timeout:
-            raise RefreshBusy(f"{self.description}, held by {self._read_holder()}") from None
+            holder = self._read_holder()
+            raise RefreshBusy(f"{self.description}, held by {holder}", *_holder_state(holder)
+                              ) from None
         atomic_write_bytes(self._holder, holder_label().encode("utf-8"))
         return self
 
@@ -96,6 +127,26 @@ class _FileRefreshLock(RefreshLock):
         if self._lock.is_locked:
             self._holder.unlink(missing_ok=True)
             self._lock.release()
+
+
+_HOLDER = re.compile(r"pid (\d+) on (\S+) since (\S+)")
+
+
+def _holder_state(holder: str) -> tuple[datetime | None, str]:
+    """When the recorded holder took the lock, and its label if it is gone from this host."""
+    found = _HOLDER.fullmatch(holder)
+    if found is None:
+        return None, ""
+    pid, host, since = int(found[1]), found[2], _parse(found[3])
+    if host != socket.gethostname():
+        return since, ""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return since, f"pid {pid} on {host}"
+    except PermissionError:
+        pass  # it runs, as another user
+    return since, ""
 
 
 class _PostgresRefreshLock(RefreshLock):
@@ -126,25 +177,28 @@ class _PostgresRefreshLock(RefreshLock):
         got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
                                  {"key": ADVISORY_KEY}).scalar_one()
         if not got:
-            holder = self._holder(connection)
+            holder, since = self._holder(connection)
             connection.close()
             self._engine.dispose()
-            raise RefreshBusy(f"{self.description}, held by {holder}")
+            raise RefreshBusy(f"{self.description}, held by {holder}", since)
         self._connection = connection
         return self
 
     @staticmethod
-    def _holder(connection: Connection) -> str:
+    def _holder(connection: Connection) -> tuple[str, datetime | None]:
+        """Who holds the lock, and since when (the start of its connection)."""
         row = connection.execute(text(
-            "SELECT a.application_name, a.client_addr FROM pg_locks l "
+            "SELECT a.application_name, a.client_addr, a.backend_start FROM pg_locks l "
             "JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = :key "
             "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ), {"key": ADVISORY_KEY}).first()
-        if row is None or not row.application_name:
-            return "another session"
+        if row is None:
+            return "another session", None
+        if not row.application_name:
+            return "another session", row.backend_start
         return row.application_name.removeprefix("gra refresh ") + (
-            f" (from {row.client_addr})" if row.client_addr else "")
+            f" (from {row.client_addr})" if row.client_addr else ""), row.backend_start
 
     def release(self) -> None:
         if self._connection is not None:

@@ -148,7 +148,7 @@ def replica_command(port: int) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
             f"--server.address={HOST}", f"--server.port={port}", "--server.headless=true",
             "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
-            "--client.toolbarMode=viewer"]
+            "--client.toolbarMode=viewer", "--client.disableDataExport=true"]
 
 
 def replica_environment(plan: Plan, secret: str) -> dict[str, str]:

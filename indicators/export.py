@@ -40,7 +40,7 @@ import pandas as pd
 from data_sources.cache import Cache, Provenance
 from data_sources.errors import NotCachedError
 from indicators.provenance_files import provenance_json, provenance_record, provenance_text
-from indicators.writers import ExportPaths, neutralise_formulas, write_csv, write_data, write_text
+from indicators.writers import ExportPaths, write_csv, write_data, write_text
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -143,7 +143,7 @@ def export_joined(
     with_geometry = fmt == "gpkg" and boundaries is not None
     dictionary = dictionary_for(data, dictionary, with_geometry, provenance)
     notes = write_data(data, fmt, paths.data, level, boundaries, dictionary, provenance)
-    write_csv(neutralise_formulas(dictionary), paths.dictionary)
+    write_csv(dictionary, paths.dictionary)
     record = provenance_record(paths, level, fmt, len(data), provenance, area_filter,
                                with_geometry, notes)
     write_text(paths.provenance_txt, provenance_text(record))

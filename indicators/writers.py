@@ -3,10 +3,14 @@
 Every file is written to a temporary name and renamed into place (:func:`write_atomic`),
 so an interrupted export never leaves a half file that looks complete.  In CSV, a text
 cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
-tab or carriage return) gets a leading single quote; numbers, negative ones included, are
-left alone.  In Excel, a text cell starting with ``=`` is written as text, never as a formula.
+their full-width forms, tab, carriage return or line feed) gets a leading single quote;
+numbers, negative ones included, are left alone.  In Excel, a text cell starting with
+``=`` is written as text, never as a formula.
 
-Used by :func:`indicators.export.export_joined`; no Streamlit, no network, no cache access.
+:func:`csv_bytes` and :func:`csv_text` are the one way a table becomes CSV anywhere in the
+project: the exports here, the app's table downloads (``ui/table_download.py``) and the
+report store's public export (``python -m reports export``). No Streamlit, no network, no
+cache access.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ FORMATS: dict[str, str] = {"csv": ".csv", "parquet": ".parquet", "gpkg": ".gpkg"
 
 EXPORT_CRS = "EPSG:4326"
 XLSX_MAX_ROWS = 1_048_576
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""What a spreadsheet may take for the start of a formula (OWASP's CSV injection list)."""
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -91,12 +96,22 @@ def _text_columns(table: pd.DataFrame) -> list[str]:
                                     or isinstance(table[c].dtype, pd.CategoricalDtype))]
 
 
+def csv_text(table: pd.DataFrame) -> str:
+    """``table`` as CSV text (no index), formula-like text cells neutralised."""
+    return neutralise_formulas(table).to_csv(index=False, lineterminator="\n")
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """``table`` as a CSV file for spreadsheets: UTF-8 with a byte order mark, neutralised."""
+    return csv_text(table).encode("utf-8-sig")
+
+
 def write_data(data: pd.DataFrame, fmt: str, path: Path, level: str,
                boundaries: gpd.GeoDataFrame | None, dictionary: pd.DataFrame,
                provenance: Sequence[Provenance]) -> list[str]:
     """Write the data file; returns notes about it for the provenance record."""
     if fmt == "csv":
-        write_csv(neutralise_formulas(data), path)
+        write_csv(data, path)
     elif fmt == "parquet":
         write_atomic(path, lambda tmp: data.to_parquet(tmp, index=False))
     elif fmt == "gpkg":
@@ -114,8 +129,8 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """Write ``table`` as UTF-8 CSV with a byte order mark (for spreadsheets)."""
-    write_atomic(path, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig"))
+    """Write ``table`` as :func:`csv_bytes` (neutralised UTF-8 CSV with a byte order mark)."""
+    write_atomic(path, lambda tmp: tmp.write_bytes(csv_bytes(table)))
 
 
 def write_text(path: Path, text: str) -> None:

@@ -14,6 +14,7 @@ from reports.audit import Actor, record
 from reports.auth import check_role, hash_password, normalise_email, require_role
 from reports.models import Organisation, User
 from reports.store import Store
+from reports.validation import hidden_characters
 
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -34,6 +35,9 @@ def add_organisation(store: Store, actor: Actor, name: str) -> int:
     name = " ".join(name.split())
     if not name or len(name) > 200:
         raise AccountError("an organisation needs a name of 1 to 200 characters")
+    problem = hidden_characters(name)
+    if problem:
+        raise AccountError(f"organisation name: {problem}")
     now = datetime.now(UTC)
     with store.write() as session:
         if session.scalars(select(Organisation).where(Organisation.name == name)).first():
@@ -57,7 +61,7 @@ def add_user(store: Store, actor: Actor, email: str, organisation: str, role: st
     """
     require_role(actor, "admin")
     email = normalise_email(email)
-    if not EMAIL_SHAPE.match(email):
+    if not EMAIL_SHAPE.match(email) or hidden_characters(email):
         raise AccountError(f"{email!r} is not an email address")
     try:
         check_role(role)

@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from geo.hierarchy import ENGLAND_CODE, build_hierarchy
+
+if TYPE_CHECKING:
+    from data_sources.postcodes import PostcodeArea
 
 REPORT_LEVELS = ("lsoa", "msoa", "lad")
 AGGREGATE_LEVELS = ("lsoa", "msoa", "lad", "region", "country")
@@ -28,6 +32,8 @@ PostcodeResolver = Callable[[str], str | None]
 Raises ValueError, with a message for the user, when the text is not a postcode or the
 postcode is outside England.
 """
+PostcodeBatchResolver = Callable[[list[str]], PostcodeResolver]
+"""Looks up every postcode of a file at once; returns a resolver answering from the results."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,10 @@ def looks_like_area_code(text: str) -> bool:
     return bool(AREA_CODE.match(text.strip().upper()))
 
 
+class PostcodeNotLookedUp(Exception):
+    """The postcode was not looked up (the service failed, or the time ran out)."""
+
+
 def resolver_from_postcodes_io() -> PostcodeResolver:
     """A resolver that asks postcodes.io through :func:`data_sources.postcodes.lookup_postcode`.
 
@@ -142,11 +152,40 @@ def resolver_from_postcodes_io() -> PostcodeResolver:
     def resolve(postcode: str) -> str | None:
         from data_sources.postcodes import lookup_postcode
 
-        found = lookup_postcode(postcode)
-        if found is None:
-            return None
-        if not found.in_england or not found.lsoa_code:
-            raise ValueError(f"postcode {found.postcode} is not in England")
-        return found.lsoa_code
+        return _lsoa_in_england(lookup_postcode(postcode))
 
     return resolve
+
+
+def bulk_resolver_from_postcodes_io() -> PostcodeBatchResolver:
+    """Looks every postcode of a file up on postcodes.io at once: 100 to a request, within
+    ``GRA_POSTCODE_LOOKUP_SECONDS`` in all (:func:`data_sources.postcodes.lookup_postcodes_within`).
+
+    The resolver it returns answers from those results; a postcode left without an answer
+    (postcodes.io failed, or the time ran out) raises :class:`PostcodeNotLookedUp` saying why.
+    """
+
+    def resolve_all(postcodes: list[str]) -> PostcodeResolver:
+        from data_sources.postcodes import lookup_postcodes_within, normalise_postcode
+        from settings import get_settings
+
+        looked_up = lookup_postcodes_within(postcodes, get_settings().postcode_lookup_seconds)
+
+        def resolve(postcode: str) -> str | None:
+            key = normalise_postcode(postcode)
+            if key not in looked_up.found:
+                raise PostcodeNotLookedUp(looked_up.problem or "it was not asked for")
+            return _lsoa_in_england(looked_up.found[key])
+
+        return resolve
+
+    return resolve_all
+
+
+def _lsoa_in_england(found: PostcodeArea | None) -> str | None:
+    """The LSOA of a :class:`data_sources.postcodes.PostcodeArea`; ValueError outside England."""
+    if found is None:
+        return None
+    if not found.in_england or not found.lsoa_code:
+        raise ValueError(f"postcode {found.postcode} is not in England")
+    return found.lsoa_code

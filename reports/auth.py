@@ -1,25 +1,50 @@
-"""Passwords, sign-in with lock-out, and role checks.
+"""Passwords, sign-in throttled per client and per account, and role checks.
 
-Passwords are hashed with argon2id. After :data:`MAX_FAILURES` wrong passwords in a row
-an account is locked for :data:`LOCKOUT`; the counter and the lock live in the database,
-so they hold across every replica of the app. Roles are nested: member < moderator < admin.
+Passwords are hashed with argon2id. Every refusal says the same :data:`SIGN_IN_REFUSED`,
+whether the email is unknown, the password wrong or the attempt throttled, so a sign-in
+form never tells whether an account exists. Throttling lives in the database (the
+``signin_attempts`` table and the account row), so it holds across every replica:
+
+- **per client** (the browser's address): after :data:`CLIENT_MAX_FAILURES` failed
+  attempts within :data:`CLIENT_WINDOW`, that client is refused, on any account, without
+  a password check, until its oldest failure there ages out. One client can neither guess
+  at speed nor keep the server busy hashing.
+- **per account**: after :data:`ACCOUNT_FREE_FAILURES` failures in a row, from any
+  clients, the account is slowed: attempts from clients that have not signed in to it
+  within :data:`KNOWN_CLIENT_AGE` are refused until a delay has passed, which doubles with
+  each further failure from :data:`ACCOUNT_BASE_DELAY` up to :data:`ACCOUNT_MAX_DELAY`.
+  This bounds guessing spread over many addresses, while a client the owner has signed in
+  from before is never held back, so a stranger cannot lock anyone out; nor does a slowed
+  account end anyone's open session.
+
+Roles are nested: member < moderator < admin.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from reports.audit import Actor
-from reports.models import User
+from reports.models import SigninAttempt, User
 from reports.store import Store
 from reports.taxonomy import ROLE_IDS, role_rank
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+SIGN_IN_REFUSED = ("Wrong email or password, or too many attempts. Check them and try again "
+                   "in a few minutes; an administrator can help if it goes on.")
+CLIENT_MAX_FAILURES = 20
+CLIENT_WINDOW = timedelta(minutes=15)
+ACCOUNT_FREE_FAILURES = 5
+ACCOUNT_BASE_DELAY = timedelta(seconds=30)
+ACCOUNT_MAX_DELAY = timedelta(minutes=15)
+KNOWN_CLIENT_AGE = timedelta(days=90)
+LOCAL_CLIENT = "local"
+"""The client of a sign-in that cannot tell its address (a test, a script on the server)."""
 MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not a real password, used to even out timing")
@@ -53,55 +78,80 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def sign_in(store: Store, email: str, password: str, *, now: datetime | None = None) -> Actor:
-    """Check an email and password; the signed-in account as an :class:`Actor`.
+def sign_in(store: Store, email: str, password: str, *, client: str = LOCAL_CLIENT,
+            now: datetime | None = None) -> Actor:
+    """Check an email and password from ``client``; the signed-in account as an :class:`Actor`.
+
+    Parameters
+    ----------
+    client
+        Who is signing in, as far as the server can tell: the browser's address.
 
     Raises
     ------
     SignInError
-        Wrong email or password (one message for both), or the account is locked.
+        :data:`SIGN_IN_REFUSED`, for a wrong email or password and for a throttled attempt.
     """
     now = now or datetime.now(UTC)
+    who, account = _digest(client), _digest(normalise_email(email))
     with store.write() as session:
+        if _recent_failures(session, who, now) >= CLIENT_MAX_FAILURES:
+            raise SignInError(SIGN_IN_REFUSED)  # no hashing: this client already knows
         user = session.scalars(
             select(User).where(User.email == normalise_email(email)).with_for_update()
         ).one_or_none()
-        refusal = _check_password(user, password, now)
-        if refusal is None:
+        if user is not None and _slowed(user, now) and not _known(session, who, account, now):
+            _verify(_DUMMY_HASH, password)  # as long as a real check: nothing to tell apart
+            signed_in = False  # a failure of this client, not one more of the account
+        else:
+            signed_in = _check_password(user, password, now)
+        session.add(SigninAttempt(at=now, client=who, account=account, succeeded=signed_in))
+        if signed_in:
+            session.execute(delete(SigninAttempt).where(SigninAttempt.at < now - KNOWN_CLIENT_AGE))
             return actor_of(user)
-    # Raised after the block so that the failure count is committed, not rolled back.
-    raise SignInError(refusal)
+    # Raised after the block so that the failure is committed, not rolled back.
+    raise SignInError(SIGN_IN_REFUSED)
 
 
-def _check_password(user: User | None, password: str, now: datetime) -> str | None:
-    """None when the password is right (the account is updated), else the refusal."""
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
+def _recent_failures(session: Session, client: str, now: datetime) -> int:
+    return session.scalar(select(func.count(SigninAttempt.id)).where(
+        SigninAttempt.client == client, SigninAttempt.at > now - CLIENT_WINDOW,
+        SigninAttempt.succeeded.is_(False)))
+
+
+def _slowed(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def _known(session: Session, client: str, account: str, now: datetime) -> bool:
+    """Whether ``client`` signed in to ``account`` within :data:`KNOWN_CLIENT_AGE`."""
+    return session.scalar(select(SigninAttempt.id).where(
+        SigninAttempt.account == account, SigninAttempt.client == client,
+        SigninAttempt.succeeded.is_(True), SigninAttempt.at > now - KNOWN_CLIENT_AGE
+    ).limit(1)) is not None
+
+
+def _check_password(user: User | None, password: str, now: datetime) -> bool:
+    """Whether the password is right; the account's failure count and delay follow."""
     if user is None:
         _verify(_DUMMY_HASH, password)
-        return "Wrong email or password."
-    if user.locked_until is not None and user.locked_until > now:
-        return _locked_message(user.locked_until)
+        return False
     if not _verify(user.password_hash, password):
-        _count_failure(user, now)
-        if user.locked_until is not None and user.locked_until > now:
-            return _locked_message(user.locked_until)
-        return "Wrong email or password."
+        user.failed_signins += 1
+        beyond = user.failed_signins - ACCOUNT_FREE_FAILURES
+        if beyond >= 0:
+            delay = ACCOUNT_BASE_DELAY * 2 ** min(beyond, 10)
+            user.locked_until = now + min(ACCOUNT_MAX_DELAY, delay)
+        return False
     user.failed_signins = 0
     user.locked_until = None
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
-    return None
-
-
-def _count_failure(user: User, now: datetime) -> None:
-    user.failed_signins += 1
-    if user.failed_signins >= MAX_FAILURES:
-        user.locked_until = now + LOCKOUT
-        user.failed_signins = 0
-
-
-def _locked_message(until: datetime) -> str:
-    return (f"Too many wrong passwords: this account is locked until {until:%H:%M} UTC. "
-            "Try again then, or ask an administrator.")
+    return True
 
 
 def actor_of(user: User) -> Actor:

@@ -10,6 +10,11 @@ the URL) and ``pg_restore --single-transaction`` (all or nothing). They are look
 ``PATH`` and in ``/usr/lib/postgresql/*/bin``; the connection details go to them as
 ``PG*`` environment variables, so a password never shows in the process list.
 
+A backup never overwrites a live database: the file to write may not be the store itself
+(by any path: relative, through a symbolic or hard link), one of its ``-wal``, ``-shm`` or
+``-journal`` files, nor any other SQLite database in use (in WAL mode, or with such a
+file beside it). Replacing a database under its writers corrupts it.
+
 A restore only goes into an empty database (no table of the store holds a row), so it can
 never merge two alliances' reports or overwrite live ones; a schema left by an older
 version is then upgraded like any other (``alembic upgrade head``).
@@ -31,10 +36,12 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from reports.models import Base
-from reports.store import make_engine, migrate
+from reports.store import create_private_file, make_engine, migrate
 
 TABLES = tuple(table.name for table in Base.metadata.sorted_tables)
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 PG_TIMEOUT_SECONDS = 3600
 # URL query parameters passed on to pg_dump / pg_restore, as libpq environment variables.
 PG_PARAMETERS = {"options": "PGOPTIONS", "sslmode": "PGSSLMODE",
@@ -73,13 +80,17 @@ def backup_store(url: str, out: Path) -> BackupSummary:
     Raises
     ------
     BackupError
-        No database there, ``pg_dump`` missing or failing, or a copy that fails its check.
+        No database there, ``out`` is the store or another live database (see
+        :func:`refuse_live_target`), ``pg_dump`` missing or failing, or a copy that fails
+        its check.
     """
     parsed = make_url(url)
     out = Path(out)
+    source = _sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
+    refuse_live_target(out, source)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if parsed.get_backend_name() == "sqlite":
-        return _backup_sqlite(_sqlite_path(parsed), out)
+    if source is not None:
+        return _backup_sqlite(source, out)
     if parsed.get_backend_name() == "postgresql":
         return _backup_postgres(parsed, out)
     raise BackupError(f"backups of {parsed.get_backend_name()} databases are not supported")
@@ -138,6 +149,56 @@ def _require_empty(url: str) -> None:
             "a new, empty database and point GRA_DATABASE_URL at it; nothing was changed.")
 
 
+def refuse_live_target(out: Path, store: Path | None) -> None:
+    """Raise :class:`BackupError` when writing ``out`` would replace a live database.
+
+    ``out`` is refused when it is the SQLite file ``store`` (compared as files, so relative
+    paths and links count), a ``-wal`` / ``-shm`` / ``-journal`` file of it or of another
+    database, or any SQLite database in use: one in WAL mode (every report store is) or
+    with one of those files beside it. An earlier backup (a self-contained file) may be
+    overwritten.
+    """
+    target = Path(os.path.realpath(out))
+    databases = [target] + [target.with_name(target.name.removesuffix(side))
+                            for side in SQLITE_SIDE_FILES if target.name.endswith(side)]
+    for database in databases:
+        if store is not None and _same_file(database, store):
+            raise BackupError(
+                f"{out} is the report database itself{_side_note(database, target)}; writing a "
+                "backup over it would destroy it. Choose a path outside the database, e.g. "
+                "backups/reports-YYYY-MM-DD.db; nothing was written.")
+        if _live_sqlite(database):
+            raise BackupError(
+                f"{out} is {'a file of ' if database != target else ''}a SQLite database in "
+                f"use ({database}); a backup never replaces a live database. Choose a new "
+                "file; nothing was written.")
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    if path.exists() and other.exists():
+        return os.path.samefile(path, other)
+    return path == Path(os.path.realpath(other))
+
+
+def _side_note(database: Path, target: Path) -> str:
+    return "" if database == target else f" ({target.name} belongs to it)"
+
+
+def _live_sqlite(path: Path) -> bool:
+    """Whether ``path`` is a SQLite database in WAL mode or with a journal beside it."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+    except OSError:
+        return False
+    if not header.startswith(SQLITE_HEADER):
+        return False
+    # Bytes 18 and 19 are the file format versions: 2 means WAL mode.
+    in_wal_mode = len(header) == 20 and 2 in (header[18], header[19])
+    return in_wal_mode or any(path.with_name(path.name + side).exists()
+                              for side in SQLITE_SIDE_FILES)
+
+
 # ---------------------------------------------------------------- SQLite
 
 
@@ -194,6 +255,7 @@ def _restore_sqlite(backup: Path, target: Path) -> None:
     try:
         _check_sqlite(src, backup)
         target.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(target)
         dst = sqlite3.connect(target, timeout=60)
         try:
             # Page by page into the open database: other connections see the restored data.

@@ -27,6 +27,8 @@ import getpass
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from data_sources.errors import DataSourceError
 from reports.accounts import (
     AccountError,
@@ -36,11 +38,16 @@ from reports.accounts import (
     set_submission_limit,
 )
 from reports.aggregate import load_report_counts
-from reports.areas import AGGREGATE_LEVELS, AreaDirectory, resolver_from_postcodes_io
+from reports.areas import (
+    AGGREGATE_LEVELS,
+    AreaDirectory,
+    bulk_resolver_from_postcodes_io,
+    resolver_from_postcodes_io,
+)
 from reports.audit import CLI_ACTOR
 from reports.auth import PermissionDenied, actor_for_email
 from reports.backup import BackupError, backup_store, restore_store, safe_url
-from reports.export import public_csv
+from reports.export import public_table
 from reports.importer import ImportRefused, plan_import, run_import
 from reports.moderation import (
     ReportView,
@@ -50,6 +57,7 @@ from reports.moderation import (
     reject,
     withdraw,
 )
+from reports.ratelimit import RateLimited
 from reports.store import Store, database_url, open_store
 from reports.submissions import InvalidReport, submit_report
 from reports.taxonomy import ROLE_IDS
@@ -124,7 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in ("backup", "restore"):
         return _backup_or_restore(args)
-    store = open_store()
+    try:
+        store = open_store()
+    except SQLAlchemyError as exc:
+        print(f"error: the report database {safe_url(database_url())} cannot be opened: "
+              f"{exc.__cause__ or exc}", file=sys.stderr)
+        return 1
     try:
         return COMMANDS[args.command](store, args)
     except InvalidReport as exc:
@@ -133,8 +146,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {error}", file=sys.stderr)
         return 1
     except (AccountError, ImportRefused, LookupError, ValueError, PermissionDenied,
-            DataSourceError) as exc:
+            DataSourceError, RateLimited) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {_os_problem(exc)}", file=sys.stderr)
         return 1
     finally:
         store.dispose()
@@ -153,7 +169,15 @@ def _backup_or_restore(args: argparse.Namespace) -> int:
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"error: the {args.command} could not be made: {_os_problem(exc)}",
+              file=sys.stderr)
+        return 1
     return 0
+
+
+def _os_problem(exc: OSError) -> str:
+    return f"{exc.strerror or exc} ({exc.filename})" if exc.filename else str(exc)
 
 
 def _add_org(store: Store, args: argparse.Namespace) -> int:
@@ -194,7 +218,7 @@ def _import(store: Store, args: argparse.Namespace) -> int:
     actor = actor_for_email(store, args.email)
     plan = plan_import(args.file.read_bytes(), args.file.name, actor,
                        directory=AreaDirectory.from_cache(),
-                       resolve_postcode=resolver_from_postcodes_io())
+                       resolve_postcodes=bulk_resolver_from_postcodes_io())
     for line in plan.describe_problems():
         print(line, file=sys.stderr)
     try:
@@ -208,9 +232,13 @@ def _import(store: Store, args: argparse.Namespace) -> int:
 
 
 def _export(store: Store, args: argparse.Namespace) -> int:
+    # The project's one CSV writer, which neutralises formulas; imported here because the
+    # report store itself never depends on indicators/ (the command line is an edge).
+    from indicators.writers import csv_text
+
     table = load_report_counts(store, AreaDirectory.from_cache(), level=args.level,
                                by=args.by, period=args.period)
-    text = public_csv(table)
+    text = csv_text(public_table(table))
     if args.output is None:
         sys.stdout.write(text)
     else:

@@ -22,13 +22,20 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from reports.areas import AreaDirectory, PostcodeResolver
+from reports.areas import AreaDirectory, PostcodeBatchResolver, PostcodeResolver
 from reports.audit import Actor, record
 from reports.auth import PermissionDenied, require_role
 from reports.models import ImportBatch, Report
 from reports.store import Store
 from reports.submissions import add_report
-from reports.validation import CleanReport, FieldError, ReportInput, check_report
+from reports.validation import (
+    MAX_DESCRIPTION,
+    POSTCODE_SHAPE,
+    CleanReport,
+    FieldError,
+    ReportInput,
+    check_report,
+)
 
 REQUIRED_COLUMNS = ("incident_date", "area", "category", "tension_level", "description")
 OPTIONAL_COLUMNS = ("incident_time", "source")
@@ -90,7 +97,7 @@ def plan_import(
     actor: Actor,
     *,
     directory: AreaDirectory,
-    resolve_postcode: PostcodeResolver | None = None,
+    resolve_postcodes: PostcodeBatchResolver | None = None,
     today: date | None = None,
 ) -> ImportPlan:
     """Check a whole CSV file without storing anything.
@@ -101,6 +108,10 @@ def plan_import(
         The file's bytes.
     actor
         Who will import it (the reports belong to their organisation).
+    resolve_postcodes
+        Given every postcode-shaped area of the file, looks them all up at once (in bulk,
+        within a time budget) and returns the resolver the rows are checked with; without
+        it postcodes are refused with a message asking for an area code.
 
     Returns
     -------
@@ -115,23 +126,53 @@ def plan_import(
                              "your spreadsheet as 'CSV UTF-8'")
         return plan
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip().lower() for name in next(reader, [])]
-    _check_header(header, plan)
-    if plan.problems:
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+        _check_header(header, plan)
+        if plan.problems:
+            return plan
+        rows = _read_rows(reader)
+    except csv.Error as exc:
+        plan.problems.append(_unreadable(reader.line_num, exc))
         return plan
-    line = reader.line_num + 1
-    for cells in reader:
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        plan.rows.append(_plan_row(start, header, cells, actor, directory, resolve_postcode,
-                                   today))
+    resolve = None if resolve_postcodes is None else resolve_postcodes(
+        _postcodes(header, rows))
+    plan.rows = [_plan_row(line, header, cells, actor, directory, resolve, today)
+                 for line, cells in rows]
     if len(plan.rows) > MAX_ROWS:
         plan.problems.append(f"the file has {len(plan.rows)} reports; import at most "
                              f"{MAX_ROWS} at a time")
     if not plan.rows and not plan.problems:
         plan.problems.append("the file has a header but no reports")
     return plan
+
+
+def _read_rows(reader) -> list[tuple[int, list[str]]]:
+    """Every non-blank data row with the line it starts on (a quoted cell may span lines)."""
+    rows = []
+    line = reader.line_num + 1
+    for cells in reader:
+        start, line = line, reader.line_num + 1
+        if any(cell.strip() for cell in cells):
+            rows.append((start, cells))
+    return rows
+
+
+def _postcodes(header: list[str], rows: list[tuple[int, list[str]]]) -> list[str]:
+    """The distinct postcode-shaped areas of the rows, to be looked up at once."""
+    column = header.index("area")
+    found = {" ".join(cells[column].upper().split()) for _, cells in rows
+             if len(cells) == len(header) and POSTCODE_SHAPE.match(cells[column].strip().upper())}
+    return sorted(found)
+
+
+def _unreadable(line: int, exc: csv.Error) -> str:
+    """The file problem of a CSV the reader gave up on, for a person with a spreadsheet."""
+    if "field larger than field limit" in str(exc):
+        return (f"line {line}: a cell is longer than {csv.field_size_limit():,} characters "
+                f"(a description may have {MAX_DESCRIPTION:,}); a quote mark left open makes "
+                "the rest of the file one cell: check the quotes around that line")
+    return f"line {line}: the file cannot be read as CSV ({exc}); save it again as 'CSV UTF-8'"
 
 
 def _check_header(header: list[str], plan: ImportPlan) -> None:

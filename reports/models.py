@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -65,6 +66,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
     failed_signins: Mapped[int] = mapped_column(Integer, default=0)
+    # Until when sign-ins from clients the account does not know wait (reports.auth).
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submissions_per_hour: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -132,6 +134,23 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SigninAttempt(Base):
+    """One sign-in attempt: when, from which client, for which account, and whether it
+    succeeded. Client and account are kept only as sha256 digests (of the address and of
+    the typed email), enough to count attempts and to recognise a client seen before."""
+
+    __tablename__ = "signin_attempts"
+    __table_args__ = (Index("ix_signin_attempts_client", "client", "at"),
+                      Index("ix_signin_attempts_account", "account", "client"),
+                      Index("ix_signin_attempts_at", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    client: Mapped[str] = mapped_column(String(64))
+    account: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
 
 
 class AuditEntry(Base):

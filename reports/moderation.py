@@ -20,7 +20,7 @@ from reports.auth import PermissionDenied, require_role
 from reports.models import Organisation, Report
 from reports.store import Store
 from reports.submissions import InvalidReport
-from reports.validation import FIELDS, ReportInput, check_report
+from reports.validation import FIELDS, ReportInput, check_report, hidden_characters
 
 EDITABLE = FIELDS
 ACTIONS = {"approved": "approve", "rejected": "reject", "withdrawn": "withdraw"}
@@ -104,7 +104,7 @@ def get_report(store: Store, actor: Actor, report_id: int) -> ReportView:
 def approve(store: Store, actor: Actor, report_id: int, note: str | None = None) -> None:
     """Approve a pending (or earlier rejected) report: it now counts in the aggregates."""
     require_role(actor, "moderator")
-    _decide(store, actor, report_id, "approved", ("pending", "rejected"), note)
+    _decide(store, actor, report_id, "approved", ("pending", "rejected"), _optional(note))
 
 
 def reject(store: Store, actor: Actor, report_id: int, note: str) -> None:
@@ -128,8 +128,8 @@ def withdraw(store: Store, actor: Actor, report_id: int, note: str | None = None
         if report is None or report.organisation_id != actor.organisation_id:
             raise PermissionDenied("only the organisation that submitted a report can "
                                    "withdraw it")
-        _move(session, actor, report, "withdrawn", ("pending", "approved"), note, now,
-              set_moderator=False)
+        _move(session, actor, report, "withdrawn", ("pending", "approved"), _optional(note),
+              now, set_moderator=False)
 
 
 def edit(
@@ -232,6 +232,16 @@ def _locked(session: Session, report_id: int) -> Report | None:
 def _required(note: str | None) -> str:
     if note is None or not note.strip():
         raise ModerationError("write a note saying why; it is kept in the audit log")
+    return _optional(note)
+
+
+def _optional(note: str | None) -> str | None:
+    """The note stripped, or None when blank; ModerationError when it hides characters."""
+    if note is None or not note.strip():
+        return None
+    problem = hidden_characters(note)
+    if problem:
+        raise ModerationError(f"note: {problem}")
     return note.strip()
 
 

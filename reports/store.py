@@ -1,21 +1,24 @@
 """The report database: engine from the settings, migrations on first connect, sessions.
 
-SQLite (the default file ``reports.db`` in the project folder) runs in WAL mode with a
-busy timeout, and every write transaction starts with ``BEGIN IMMEDIATE`` so concurrent
-writers queue for the lock instead of failing half-way. PostgreSQL is used when
-``GRA_DATABASE_URL`` points at it. All SQL goes through SQLAlchemy with bound
-parameters; reads and writes use separate session factories.
+SQLite (the default file ``reports.db`` in the project folder) is created readable by its
+owner only (mode 0600; SQLite gives its ``-wal`` and ``-shm`` files the same mode), runs
+in WAL mode with a busy timeout, and every write transaction starts with
+``BEGIN IMMEDIATE`` so concurrent writers queue for the lock instead of failing half-way.
+PostgreSQL is used when ``GRA_DATABASE_URL`` points at it. All SQL goes through
+SQLAlchemy with bound parameters; reads and writes use separate session factories.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from settings import PROJECT_ROOT, Settings, get_settings
@@ -61,10 +64,21 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL mode, a busy timeout and immediate write locks."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        create_private_file(Path(database))
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
     return engine
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists (SQLite takes an empty file as
+    an empty database): reports hold free text and password hashes."""
+    if path.parent.is_dir():
+        with suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:

@@ -19,6 +19,9 @@ MAX_DESCRIPTION = 1000
 MAX_SOURCE = 200
 POSTCODE_SHAPE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Invisible marks that reorder text (U+202E RIGHT-TO-LEFT OVERRIDE and its kin): they make
+text read on screen differently from what is stored, so free text may not hold them."""
 FIELDS = ("incident_date", "incident_time", "area", "category", "tension_level",
           "description", "source")
 
@@ -244,11 +247,27 @@ def _check_text(value, field: str, limit: int, required: bool, errors: list[Fiel
     if len(text) > limit:
         errors.append(FieldError(
             field, f"This is {len(text)} characters long; keep it to {limit} or fewer."))
-    if CONTROL_CHARACTERS.search(text):
-        errors.append(FieldError(
-            field, "This contains invisible control characters; retype it or paste it as "
-            "plain text."))
+    problem = hidden_characters(text)
+    if problem:
+        errors.append(FieldError(field, problem))
     return text
+
+
+def hidden_characters(text: str) -> str | None:
+    """What is wrong with invisible characters in ``text``, or None when it has none.
+
+    Control characters and the bidirectional controls of :data:`BIDI_CONTROLS` are refused
+    in every free-text field (reports, moderators' notes, organisation names).
+    """
+    bidi = BIDI_CONTROLS.search(text)
+    if bidi:
+        return (f"This contains an invisible character (U+{ord(bidi[0]):04X}) that changes "
+                "the direction of the text, so it would read differently from what is "
+                "stored; retype it or paste it as plain text.")
+    if CONTROL_CHARACTERS.search(text):
+        return ("This contains invisible control characters; retype it or paste it as "
+                "plain text.")
+    return None
 
 
 def _short(value: object, limit: int = 40) -> str:

@@ -4,8 +4,9 @@ A sign-in creates a row in ``web_sessions`` and hands back a random token (32 by
 the browser keeps in a cookie. Any replica of the app finds the account again from that
 token, so a sign-in survives a replica restart or a fail-over. Only the token's sha256 is
 stored: a copy of the database does not let anyone sign in. A session ends when it is
-revoked (sign-out), when it expires (:data:`SESSION_LIFETIME` after sign-in, however
-active), and works only while its account is not locked.
+revoked (sign-out) or when it expires (:data:`SESSION_LIFETIME` after sign-in, however
+active). Failed sign-ins by others never end it: anyone can type wrong passwords for an
+account, so a slowed account (:mod:`reports.auth`) keeps its open sessions.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def actor_for_token(store: Store, token: str | None, *,
                     now: datetime | None = None) -> Actor | None:
     """The account a session token signs in, or None when it no longer does.
 
-    None for an unknown, revoked or expired token and while the account is locked. The
-    account is read afresh, so a changed role applies at once.
+    None for an unknown, revoked or expired token. The account is read afresh, so a
+    changed role applies at once.
     """
     if not token:
         return None
@@ -66,9 +67,7 @@ def actor_for_token(store: Store, token: str | None, *,
                 WebSession.expires_at > now,
             )
         ).one_or_none()
-        if user is None or (user.locked_until is not None and user.locked_until > now):
-            return None
-        return actor_of(user)
+        return None if user is None else actor_of(user)
 
 
 def end_session(store: Store, token: str | None, *, now: datetime | None = None) -> None:

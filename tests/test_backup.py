@@ -8,6 +8,7 @@ PostgreSQL runs in a throwaway database created and dropped by the test.
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -223,6 +224,73 @@ def test_restore_refuses_a_database_that_holds_reports(kind, tmp_path):
         assert done.returncode == 1
         assert "is not empty" in done.stderr and "nothing was changed" in done.stderr
         assert all_rows(live) == rows_before
+
+
+def integrity(path: Path) -> str:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("target", ["the same path", "a relative path", "a symbolic link",
+                                    "a hard link", "its -wal file", "its -shm file"])
+def test_backup_refuses_to_write_over_the_live_store_while_a_writer_submits(target, tmp_path):
+    live = tmp_path / "live" / "reports.db"
+    live.parent.mkdir()
+    url = f"sqlite:///{live}"
+    store = open_store(url=url)
+    actors = bootstrap(store)
+    set_submission_limit(store, CLI_ACTOR, actors[WRITER].email, 1_000_000)
+    store.dispose()
+    out = {"the same path": str(live),
+           "a relative path": os.path.relpath(live, PROJECT_ROOT),
+           "a symbolic link": str(tmp_path / "link.db"),
+           "a hard link": str(tmp_path / "hard.db"),
+           "its -wal file": f"{live}-wal", "its -shm file": f"{live}-shm"}[target]
+    if target == "a symbolic link":
+        (tmp_path / "link.db").symlink_to(live)
+    elif target == "a hard link":
+        os.link(live, tmp_path / "hard.db")
+    with writer_running(url, tmp_path) as log:
+        done = cli("backup", "--out", out, url=url)
+        time.sleep(0.5)  # the writer keeps going on the database it had
+    assert done.returncode == 1, done.stdout
+    assert "nothing was written" in done.stderr and "Traceback" not in done.stderr
+    assert integrity(live) == "ok"
+    ids = [row[0] for row in all_rows(url)["reports"]]
+    assert set(committed(log)) <= set(ids) and len(ids) > 20
+
+
+def test_backup_refuses_any_other_live_database_but_replaces_an_old_backup(tmp_path):
+    live, other = (f"sqlite:///{tmp_path / name}" for name in ("live.db", "other.db"))
+    for url in (live, other):
+        bootstrap(store := open_store(url=url))
+        store.dispose()
+    with pytest.raises(BackupError, match="SQLite database in use"):
+        backup_store(live, tmp_path / "other.db")
+    assert all_rows(other)["users"]
+    old = backup_store(live, tmp_path / "reports.backup").path
+    again = backup_store(live, old)
+    assert again.path == old and integrity(old) == "ok"
+
+
+def test_the_database_its_wal_and_its_backups_are_readable_by_their_owner_only(tmp_path):
+    live, restored = tmp_path / "reports.db", tmp_path / "restored" / "reports.db"
+    done = cli("add-org", "Early Risers", url=f"sqlite:///{live}")
+    assert done.returncode == 0, done.stderr
+    store = open_store(url=f"sqlite:///{live}")  # kept open: its -wal and -shm stay
+    try:
+        bootstrap(store)
+        files = [live, Path(f"{live}-wal"), Path(f"{live}-shm")]
+        assert {oct(path.stat().st_mode & 0o777) for path in files} == {"0o600"}
+        backup = backup_store(f"sqlite:///{live}", tmp_path / "reports.backup").path
+    finally:
+        store.dispose()
+    restored.parent.mkdir()
+    restore_store(f"sqlite:///{restored}", backup)
+    assert {oct(path.stat().st_mode & 0o777) for path in (backup, restored)} == {"0o600"}
 
 
 def test_backup_of_a_missing_sqlite_store_and_a_file_that_is_not_a_backup(tmp_path):

@@ -181,3 +181,33 @@ def test_dark_theme_map_and_profile(cache_dir, tmp_path, monkeypatch):
         wait_idle(driver)
         wait_text(driver, "Download PDF")
         shot(driver, "09-dark-profile")
+
+
+def toolbar_labels(driver, table) -> list[str]:
+    """The labels of the toolbar a table shows when the pointer rests on it."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", table)
+    ActionChains(driver).move_to_element(table).perform()
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(
+        By.CSS_SELECTOR, '[data-testid="stElementToolbarButton"] button'))
+    return [button.get_attribute("aria-label") for button in driver.find_elements(
+        By.CSS_SELECTOR, '[data-testid="stElementToolbarButton"] button')]
+
+
+@pytest.mark.timeout(300)
+def test_tables_download_only_through_the_formula_safe_button(cache_dir, tmp_path):
+    downloads = tmp_path / "downloads"
+    with serve(cache_dir, tmp_path) as url, chrome(downloads) as driver:
+        driver.get(url)
+        wait_map(driver)
+        wait_idle(driver)
+        labels = toolbar_labels(driver, driver.find_element(
+            By.CSS_SELECTOR, '[data-testid="stDataFrame"]'))
+        shot(driver, "11-table-toolbar-without-download")
+        assert any(label.startswith("Search") for label in labels), labels
+        assert not any("Download" in label for label in labels), labels
+        click_button(driver, "Download this table (CSV)")
+        table = wait_download(downloads, ".csv")
+        assert table.read_bytes().startswith(b"\xef\xbb\xbfArea,Code,")

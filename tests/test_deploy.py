@@ -3,8 +3,8 @@
 A throwaway PostgreSQL database and a tiny cache are made for the module; ``deploy``
 starts two ``streamlit run`` replicas and nginx on free loopback ports. Headless
 Chromium then plays the alliance's day: a member submits through replica A (nginx's
-sticky route), a moderator approves on replica B, the public aggregate shows on both, a
-locked-out account is refused on both, and replica A is killed (SIGKILL) under the
+sticky route), a moderator approves on replica B, the public aggregate shows on both,
+guessed sign-ins are refused alike on both, and replica A is killed (SIGKILL) under the
 member, whose next click is served by B with the member still signed in and nothing
 lost. Screenshots go to ``test-artifacts/deploy/`` (git-ignored).
 
@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 
 from data_sources.cache import Cache, Provenance
 from deploy.cluster import NGINX, Plan, Started, load_started, start, stop
+from reports.auth import ACCOUNT_FREE_FAILURES, SIGN_IN_REFUSED
 from reports.models import Report
 from reports.moderation import approve
 from reports.store import Store, open_store
@@ -384,20 +385,43 @@ def test_the_map_draws_from_tiles_that_nginx_serves_itself(deployment):
     assert all("upstream=-" in line for line in tiles), tiles  # never sent to a replica
 
 
-def test_a_locked_out_account_stays_locked_on_every_replica(deployment):
+def test_metrics_are_not_public_and_no_other_site_may_frame_the_app(deployment):
+    import requests
+
+    public = deployment.url()
+    page = requests.get(public + "/", timeout=WAIT)
+    assert page.status_code == 200
+    assert page.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert page.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    for path in ("/_stcore/metrics", "//_stcore/metrics", "/_stcore/%6Detrics",
+                 "/_stcore/metrics?families=session_events"):
+        hidden = requests.get(public + path, timeout=WAIT)
+        assert hidden.status_code == 404, path
+        assert "session" not in hidden.text and hidden.headers["X-Frame-Options"] == "SAMEORIGIN"
+    # The operator still reads them from a replica on its loopback port.
+    direct = requests.get(deployment.url(deployment.plan.app_ports[0]) + "/_stcore/metrics",
+                          timeout=WAIT)
+    assert direct.status_code == 200 and "session" in direct.text
+
+
+def test_sign_in_refusals_say_one_thing_and_hold_on_every_replica(deployment):
+    refused = SIGN_IN_REFUSED.split(".")[0]
     first, second = deployment.plan.app_ports
-    with chromium("lockout-a") as on_a, chromium("lockout-b") as on_b:
+    with chromium("signin-a") as on_a, chromium("signin-b") as on_b:
         on_a.open(deployment.url(first) + "/")
-        for attempt in range(4):
-            on_a.sign_in("raj@riverbank.example", f"wrong password {attempt}",
-                         expect="Wrong email or password")
+        for attempt in range(ACCOUNT_FREE_FAILURES):
+            on_a.sign_in("raj@riverbank.example", f"wrong password {attempt}", expect=refused)
             on_a.open(deployment.url(first) + "/")
-        on_a.sign_in("raj@riverbank.example", "wrong password 5", expect="locked until")
-        on_a.shot("locked-on-replica-a")
+        on_a.shot("guessed-on-replica-a")
+        # The account is slowed for browsers it has not signed in from: replica B refuses
+        # the right password in the same words as an account that does not exist.
         on_b.open(deployment.url(second) + "/")
-        on_b.sign_in("raj@riverbank.example", PASSWORD, expect="locked until")
-        on_b.shot("right-password-refused-on-replica-b")
+        on_b.sign_in("raj@riverbank.example", PASSWORD, expect=refused)
+        on_b.shot("right-password-held-back-on-replica-b")
         assert "Signed in as" not in on_b.text("[data-testid='stSidebar']")
+        on_b.open(deployment.url(second) + "/")
+        on_b.sign_in("nobody@riverbank.example", PASSWORD, expect=refused)
+        assert on_b.text("[data-testid='stSidebar']").count(refused) == 1
 
 
 def test_submit_on_a_approve_on_b_then_a_dies_and_b_carries_on(deployment):

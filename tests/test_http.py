@@ -72,6 +72,49 @@ def test_a_timeout_is_retried_then_reported(url, mirror, monkeypatch):
     assert time.monotonic() - started < 5
 
 
+def test_a_body_trickling_in_is_cut_off_at_the_download_time_limit(url, mirror,
+                                                                   monkeypatch):
+    # Every read gets a byte well within GRA_HTTP_TIMEOUT, so only an overall limit stops it.
+    monkeypatch.setenv("GRA_HTTP_MAX_SECONDS", "1")
+    get_settings.cache_clear()
+    mirror.fault("areas.csv", Fault("trickle", seconds=0.1))
+    started = time.monotonic()
+    with pytest.raises(SourceUnavailableError) as error:
+        fetch(url, source="test")
+    message = str(error.value)
+    assert "did not finish within 1 s (GRA_HTTP_MAX_SECONDS)" in message, message
+    assert "not retried" in message and "bytes had arrived" in message
+    assert time.monotonic() - started < 3  # the whole trickle would take 5 s or more
+    assert len(mirror.requests_to("areas.csv")) == 1
+
+
+def test_the_time_limit_covers_retries_and_their_back_off(url, mirror, monkeypatch):
+    monkeypatch.setenv("GRA_HTTP_MAX_SECONDS", "1")
+    monkeypatch.setenv("GRA_HTTP_RETRIES", "5")
+    monkeypatch.setenv("GRA_HTTP_BACKOFF", "0.4")
+    get_settings.cache_clear()
+    mirror.fault("areas.csv", *[500] * 6)
+    with pytest.raises(SourceUnavailableError, match="did not finish within 1 s.*HTTP 500"):
+        fetch(url, source="test")
+    assert len(mirror.requests_to("areas.csv")) == 2  # 0.4 s, then 0.8 s would pass 1 s
+
+
+@pytest.mark.parametrize("kind", ["body", "unsized"])
+def test_a_body_over_the_size_limit_is_refused_before_it_fills_the_memory(
+        url, mirror, monkeypatch, kind):
+    monkeypatch.setenv("GRA_HTTP_MAX_MB", "1")
+    get_settings.cache_clear()
+    mirror.fault("areas.csv", Fault(kind, body=CSV + b" " * 8_000_000))
+    with pytest.raises(SourceUnavailableError) as error:
+        fetch(url, source="test")
+    message = str(error.value)
+    assert "more than GRA_HTTP_MAX_MB allows (1 MB)" in message, message
+    assert ("8,000,052 bytes by its Content-Length" if kind == "body"
+            else "over 1,048,576 bytes and still coming") in message
+    assert len(mirror.requests_to("areas.csv")) == 1
+    assert fetch(url, source="test").content.startswith(CSV)  # a normal file still comes
+
+
 def test_connection_refused_is_reported_clearly(mirror_env):
     url = f"http://127.0.0.1:{free_port()}/files.test/areas.csv"
     with pytest.raises(SourceUnavailableError, match="could not connect"):

@@ -273,6 +273,23 @@ def test_choosing_a_row_of_the_table_selects_its_area_on_the_map(cached):
     assert app.title[0].value == "Small areas (LSOAs) of Hartlepool"
 
 
+def test_drilling_down_from_a_district_measure_says_why_the_indicator_changed(cached):
+    app = click(start(indicator="d_asian"), "E06000001")
+    assert app.title[0].value == "Small areas (LSOAs) of Hartlepool"
+    assert app.query_params["indicator"] == "imd_score"
+    notes = [t.proto.body for t in app.toast]
+    assert any("Dissimilarity, Asian" in n and "small areas (LSOAs)" in n for n in notes), notes
+
+
+def test_the_reports_map_is_a_link_too(cached):
+    app = start(map="reports")
+    assert app.radio(key="map_mode").value == "reports"
+    assert app.query_params["map"] == "reports" and app.query_params["level"] == "lad"
+    app.radio(key="map_mode").set_value("indicator")
+    rerun(app)
+    assert app.query_params.get("map") in (None, "indicator")
+
+
 def test_clicking_a_district_on_the_map_drills_down(cached):
     app = click(start(), "E06000002")
     assert app.title[0].value == "Small areas (LSOAs) of Middlesbrough"

@@ -69,7 +69,8 @@ def test_import_with_bad_rows(people, monkeypatch):
     import ui.reports_view
     from tests.fixtures.reports.helpers import fake_postcodes
 
-    monkeypatch.setattr(ui.reports_view, "postcode_resolver", lambda: fake_postcodes)
+    monkeypatch.setattr(ui.reports_view, "bulk_postcode_resolver",
+                        lambda: lambda postcodes: fake_postcodes)
     real = st.file_uploader
     monkeypatch.setattr(st, "file_uploader",
                         lambda *a, **k: Upload() if k.get("key") == "mod_upload" else real(*a, **k))

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -216,3 +217,61 @@ def test_a_refused_connection_keeps_the_last_good_copy(ctx):
     assert "could not connect" in message
     assert ctx.cache.provenance("test_areas").file == good
     assert "could not connect" in ctx.cache.provenance("test_areas").last_error
+
+
+def test_a_bad_download_never_replaces_the_raw_file_of_the_good_table(ctx, mirror):
+    refresh(ctx)
+    good = ctx.cache.provenance("test_areas")
+    raw = ctx.cache.root / good.raw_file
+    kept = raw.read_bytes()
+    mirror.fault("areas.csv", Fault("body", body=b"area_code,area_name,total\nW01000001,x,5\n"))
+    assert not refresh(ctx).ok
+    assert raw.read_bytes() == kept
+    assert hashlib.sha256(raw.read_bytes()).hexdigest() == good.sha256
+    assert ctx.cache.provenance("test_areas").sha256 == good.sha256
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Path:
+    """A real 1 MB file system (tmpfs), to fill up; skipped where it cannot be mounted."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("mounting a 1 MB tmpfs needs root and mount(8)")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"a 1 MB tmpfs cannot be mounted here: {done.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def _build_big(ctx: RefreshContext) -> Built:
+    """The test table with 3 MB of blank lines after it: valid, but too big for the disk."""
+    small = _build_areas(ctx)
+    padded = small.download.content + b"\n" * 3_000_000
+    download = ctx.keep_raw("test publisher", "big.csv", padded, small.download.url)
+    return Built(pd.read_csv(io.BytesIO(padded)), download)
+
+
+def test_a_full_disk_fails_that_dataset_and_the_rest_are_still_attempted(ctx, small_disk):
+    full = RefreshContext(settings=ctx.settings, cache=Cache(small_disk), session=ctx.session)
+    big = dataclasses.replace(SPEC, id="test_big", build=_build_big)
+    after = dataclasses.replace(SPEC, id="test_after")
+    report = run_refresh(full, [SPEC, big, after])
+    assert [p.dataset for p in report.stored] == ["test_areas", "test_after"]
+    (failed, problem), = report.failed
+    assert failed.id == "test_big"
+    assert "the disk is full: No space left on device" in problem and str(small_disk) in problem
+    assert not (small_disk / "raw" / "test publisher" / "big.csv").exists()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRA_")}
+    done = subprocess.run([sys.executable, "-m", "data_sources", "status"], cwd=PROJECT_ROOT,
+                          env={**env, "GRA_OFFLINE": "1", "GRA_CACHE_DIR": str(small_disk)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith("test_big"))
+    assert line.split()[1] == "failed"
+    assert "last refresh failed: test publisher: the disk is full" in done.stdout
+    assert Cache(small_disk).load_table("test_after")["total"].sum() == 4600

@@ -224,6 +224,49 @@ def test_if_stale_refreshes_only_the_stale_datasets(mirror, mirror_env):
     assert "police" not in out.split("Refreshing", 1)[1]
 
 
+def test_if_stale_reports_a_refresh_that_holds_the_lock_too_long(lock_kind, mirror_env):
+    held = acquire_refresh_lock(Settings(cache_dir=mirror_env.cache_dir,
+                                         database_url=lock_kind.get("GRA_DATABASE_URL")))
+    try:
+        code, out = finish(start_refresh(lock_kind, *IOD, "--if-stale"))
+        assert code == 0 and BUSY in out, out  # held a moment: a refresh at work
+        time.sleep(1.1)
+        stuck = {**lock_kind, "GRA_REFRESH_STUCK_HOURS": "0.0002"}  # 0.72 s
+        code, out = finish(start_refresh(stuck, *IOD, "--if-stale"))
+        assert code == 1, out
+        assert "has run for 0.0 hours, longer than GRA_REFRESH_STUCK_HOURS (0.0002)" in out
+        assert "looks stuck" in out and "Refreshing" not in out
+        code, out = finish(start_refresh(stuck, *IOD))  # by hand: says who, changes nothing
+        assert code == 0 and BUSY in out, out
+    finally:
+        held.release()
+
+
+def test_if_stale_reports_a_stale_lock_kept_by_another_process(mirror_env):
+    # The refresh recorded as the holder has exited, yet something still holds the file
+    # lock (here a bare flock, as a child that inherited the locked file would).
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    code = ("import fcntl, os, socket, sys, time\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "open(sys.argv[2], 'w').write(f'pid {sys.argv[3]} on {socket.gethostname()} "
+            "since 2026-01-01T00:00:00Z')\n"
+            "print('held', flush=True); time.sleep(60)")
+    cache_dir = Path(mirror_env.cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    keeper = subprocess.Popen([sys.executable, "-c", code, str(cache_dir / ".refresh.lock"),
+                               str(cache_dir / ".refresh.lock.holder"), str(gone.pid)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert keeper.stdout.readline().strip() == "held"
+        code, out = finish(start_refresh(dict(os.environ), *IOD, "--if-stale"))
+        assert code == 1, out
+        assert f"is stale: pid {gone.pid} on" in out and "no longer runs" in out, out
+    finally:
+        keeper.kill()
+        keeper.wait()
+
+
 def test_the_file_lock_refuses_a_second_holder_in_the_same_process(tmp_path):
     settings = Settings(cache_dir=tmp_path)
     with acquire_refresh_lock(settings):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def store(request, tmp_path):
 
 def plan(content: bytes, actor):
     return plan_import(content, "mixed_rows.csv", actor, directory=DIRECTORY,
-                       resolve_postcode=fake_postcodes, today=TODAY)
+                       resolve_postcodes=lambda postcodes: fake_postcodes, today=TODAY)
 
 
 def count_reports(store) -> int:
@@ -180,3 +181,72 @@ def test_bootstrap_import_moderate_export_from_the_command_line(kind, tmp_path):
         ]
         assert "Leaflets" not in exported.stdout and "hostel" not in exported.stdout
 
+
+
+def test_the_command_line_says_what_went_wrong_without_a_traceback(tmp_path):
+    write_tiny_cache(tmp_path / "cache")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GRA_")},
+           "GRA_DATABASE_URL": f"sqlite:///{tmp_path / 'reports.db'}",
+           "GRA_CACHE_DIR": str(tmp_path / "cache"), "GRA_OFFLINE": "1"}
+    assert cli(env, "add-org", "Thamesbury Together").returncode == 0
+    assert cli(env, "add-user", "ana@t.example", "--org", "Thamesbury Together", "--role",
+               "member", "--password-stdin", stdin=PASSWORD + "\n").returncode == 0
+    huge = tmp_path / "huge.csv"
+    huge.write_text("incident_date,area,category,tension_level,description\n"
+                    f'2025-01-02,E01000001,rumour,low,"{"x" * 140_000}"\n', encoding="utf-8")
+    assert cli(env, "set-limit", "ana@t.example", "0").returncode == 0
+    answers = {
+        "a cell over 128 KiB": (cli(env, "import", str(huge), "--as", "ana@t.example"),
+                                "line 2: a cell is longer than 131,072 characters"),
+        "a missing file": (cli(env, "import", str(tmp_path / "absent.csv"), "--as",
+                               "ana@t.example"), "No such file or directory"),
+        "the hourly limit": (cli(env, "submit", "--as", "ana@t.example", "--date",
+                                 "2025-01-02", "--area", "E01000001", "--category", "rumour",
+                                 "--level", "low", "--description", "x"),
+                             "the most allowed for one account (0)"),
+        "a database that cannot be opened": (cli(
+            {**env, "GRA_DATABASE_URL": f"sqlite:///{tmp_path / 'no' / 'such' / 'x.db'}"},
+            "list", "--as", "ana@t.example"), "cannot be opened"),
+        "a backup folder that cannot be made": (cli(env, "backup", "--out",
+                                                    str(huge / "x.db")),
+                                                "the backup could not be made: File exists"),
+    }
+    for what, (done, message) in answers.items():
+        assert done.returncode == 1, what
+        assert message in done.stderr and "Traceback" not in done.stderr, (what, done.stderr)
+
+
+def test_an_import_looks_its_postcodes_up_in_bulk_and_within_its_time(mirror, mirror_env,
+                                                                      tmp_path):
+    write_tiny_cache(mirror_env.cache_dir)
+    env = {**os.environ, "GRA_DATABASE_URL": f"sqlite:///{tmp_path / 'reports.db'}"}
+    assert cli(env, "add-org", "Thamesbury Together").returncode == 0
+    assert cli(env, "add-user", "ana@t.example", "--org", "Thamesbury Together", "--role",
+               "member", "--password-stdin", stdin=PASSWORD + "\n").returncode == 0
+    postcodes = [f"ZZ{i // 10} {i % 10}ZZ" for i in range(248)] + ["LE1 6RP", "EH1 1YZ"]
+    rows = [f"2025-01-02,{postcode},rumour,low,seen near {postcode}" for postcode in postcodes]
+    sheet = tmp_path / "postcodes.csv"
+    sheet.write_text("incident_date,area,category,tension_level,description\n"
+                     + "\n".join(rows) + "\n", encoding="utf-8")
+
+    done = cli(env, "import", str(sheet), "--as", "ana@t.example")
+    assert done.returncode == 1, done.stderr
+    asked = mirror.requests_to("/postcodes")
+    assert [(r.method, len(r.json()["postcodes"])) for r in asked] == [
+        ("POST", 100), ("POST", 100), ("POST", 50)]  # not one request per row
+    assert "line 2: area: The postcode ZZ0 0ZZ does not exist." in done.stderr
+    assert "line 250: area: The postcode LE1 6RP lies in E01013571" in done.stderr
+    assert "line 251: area: EH1 1YZ: postcode EH1 1YZ is not in England" in done.stderr
+
+    # postcodes.io failing: the import gives up on look-ups when its time is spent.
+    mirror.fault("/postcodes", *[500] * 20)
+    slow = {**env, "GRA_POSTCODE_LOOKUP_SECONDS": "1.5", "GRA_HTTP_RETRIES": "4",
+            "GRA_HTTP_BACKOFF": "1"}
+    started = time.monotonic()
+    done = cli(slow, "import", str(sheet), "--as", "ana@t.example")
+    took = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    assert ("line 2: area: The postcode ZZ0 0ZZ could not be looked up just now (the 1.5 s "
+            "allowed for postcode look-ups (GRA_POSTCODE_LOOKUP_SECONDS) ran out)") in done.stderr
+    assert len(mirror.requests_to("/postcodes")) == 3 + 2  # one try, one retry, no more
+    assert took < 20, took  # one look-up per row took 15 s or more each

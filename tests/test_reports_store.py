@@ -12,8 +12,16 @@ from sqlalchemy import func, select
 from reports import moderation
 from reports.accounts import AccountError, add_organisation, add_user, set_role
 from reports.audit import CLI_ACTOR
-from reports.auth import LOCKOUT, PermissionDenied, SignInError, sign_in
-from reports.models import AuditEntry, Base, Report
+from reports.auth import (
+    ACCOUNT_FREE_FAILURES,
+    CLIENT_MAX_FAILURES,
+    CLIENT_WINDOW,
+    SIGN_IN_REFUSED,
+    PermissionDenied,
+    SignInError,
+    sign_in,
+)
+from reports.models import AuditEntry, Base, Report, User
 from reports.ratelimit import DEFAULT_PER_HOUR, RateLimited
 from reports.store import database_url
 from reports.submissions import InvalidReport, submit_report
@@ -73,23 +81,66 @@ def test_passwords_are_stored_as_argon2_hashes(store, people):
     assert sign_in(store, "ANA@thamesbury.example ", PASSWORD).role == "member"
 
 
-def test_lockout_after_five_failures_even_with_right_password(store, people):
-    start = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
-    for _attempt in range(4):
-        with pytest.raises(SignInError, match="Wrong email or password"):
-            sign_in(store, "ana@thamesbury.example", "wrong password", now=start)
-    with pytest.raises(SignInError, match="locked until 12:15"):
-        sign_in(store, "ana@thamesbury.example", "wrong password", now=start)
-    with pytest.raises(SignInError, match="locked"):
-        sign_in(store, "ana@thamesbury.example", PASSWORD, now=start + timedelta(minutes=14))
-    later = start + LOCKOUT + timedelta(seconds=1)
-    assert sign_in(store, "ana@thamesbury.example", PASSWORD, now=later).email == (
-        "ana@thamesbury.example")
+OWNER, STRANGER, ELSEWHERE = "198.51.100.7", "203.0.113.9", "192.0.2.44"
+START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
-def test_unknown_email_gets_the_same_message(store, people):
-    with pytest.raises(SignInError, match="^Wrong email or password.$"):
-        sign_in(store, "nobody@example.org", PASSWORD)
+def refusal(store, email: str, password: str, client: str, now: datetime = START) -> str:
+    with pytest.raises(SignInError) as refused:
+        sign_in(store, email, password, client=client, now=now)
+    return str(refused.value)
+
+
+def test_one_message_for_an_unknown_account_a_wrong_password_and_a_throttled_attempt(
+        store, people):
+    answers = {refusal(store, "nobody@example.org", PASSWORD, STRANGER),
+               refusal(store, "ana@thamesbury.example", "wrong password", STRANGER)}
+    for n in range(ACCOUNT_FREE_FAILURES):
+        refusal(store, "raj@riverbank.example", f"wrong {n}", f"192.0.2.{n}")
+    answers.add(refusal(store, "raj@riverbank.example", PASSWORD, ELSEWHERE))  # slowed
+    for n in range(CLIENT_MAX_FAILURES):
+        refusal(store, f"guess{n}@example.org", PASSWORD, "192.0.2.200")
+    answers.add(refusal(store, "ana@thamesbury.example", PASSWORD, "192.0.2.200"))  # client
+    assert answers == {SIGN_IN_REFUSED}
+    assert "locked" not in SIGN_IN_REFUSED and "exist" not in SIGN_IN_REFUSED
+
+
+def test_a_stranger_cannot_lock_the_owner_out(store, people):
+    email = "ana@thamesbury.example"
+    assert sign_in(store, email, PASSWORD, client=OWNER, now=START).email == email
+    for n in range(CLIENT_MAX_FAILURES + 5):  # the stranger keeps trying all day
+        refusal(store, email, f"guess {n}", STRANGER, START + timedelta(minutes=n))
+    # The owner's usual browser signs in at once, right password, with the account slowed.
+    later = START + timedelta(minutes=CLIENT_MAX_FAILURES + 5)
+    assert sign_in(store, email, PASSWORD, client=OWNER, now=later).email == email
+
+
+def test_one_client_is_throttled_on_every_account_and_others_are_not(store, people):
+    for n in range(CLIENT_MAX_FAILURES):  # one client tries many accounts
+        refusal(store, f"guess{n}@example.org", "password123", STRANGER, START)
+    refusal(store, "ana@thamesbury.example", PASSWORD, STRANGER, START)  # the right one, too
+    assert sign_in(store, "ana@thamesbury.example", PASSWORD, client=OWNER, now=START)
+    after = START + CLIENT_WINDOW + timedelta(seconds=1)
+    assert sign_in(store, "raj@riverbank.example", PASSWORD, client=STRANGER, now=after)
+
+
+def test_guessing_from_many_addresses_slows_the_account_for_new_clients_only(store, people):
+    email = "raj@riverbank.example"
+    assert sign_in(store, email, PASSWORD, client=OWNER, now=START)
+    at, delays = START, []
+    for n in range(ACCOUNT_FREE_FAILURES + 5):  # a new address for every guess
+        refusal(store, email, f"guess {n}", f"192.0.2.{n}", at)
+        with store.read() as session:
+            until = session.scalars(select(User.locked_until).where(User.email == email)).one()
+        if until is not None:
+            delays.append(until - at)
+            refusal(store, email, PASSWORD, ELSEWHERE, until - timedelta(seconds=1))
+            at = until  # the next guess comes as soon as it may
+    assert [d.total_seconds() for d in delays] == [30, 60, 120, 240, 480, 900]
+    # Even the right password waits out the delay from a new client; the owner's does not.
+    refusal(store, email, PASSWORD, ELSEWHERE, at - timedelta(minutes=1))
+    assert sign_in(store, email, PASSWORD, client=OWNER, now=at - timedelta(minutes=1))
+    assert sign_in(store, email, PASSWORD, client=ELSEWHERE, now=at).email == email
 
 
 def test_only_admins_manage_accounts(store, people):
@@ -156,6 +207,23 @@ def test_markup_is_stored_verbatim(store, people):
     stored = moderation.get_report(store, people["moderator"], report_id)
     assert stored.description == text
     assert stored.source == "<i>leaflet</i>"
+
+
+def test_text_that_reads_differently_from_what_is_stored_is_refused(store, people):
+    flipped = "approved \u202ecod.etadpu"  # shows as "approved update.doc"
+    with pytest.raises(InvalidReport, match="U\\+202E"):
+        submit(store, people["thames"], description=flipped)
+    report_id = submit(store, people["thames"])
+    with pytest.raises(moderation.ModerationError, match="note: .*changes the direction"):
+        moderation.reject(store, people["moderator"], report_id, flipped)
+    with pytest.raises(moderation.ModerationError, match="U\\+2066"):
+        moderation.approve(store, people["moderator"], report_id, "ok \u2066x")
+    with pytest.raises(AccountError, match="organisation name"):
+        add_organisation(store, CLI_ACTOR, "Friends \u202eof")
+    with pytest.raises(AccountError, match="not an email"):
+        add_user(store, CLI_ACTOR, "ana\u202e@example.org", "Thamesbury Together", "member",
+                 PASSWORD)
+    assert moderation.get_report(store, people["moderator"], report_id).status == "pending"
 
 
 def test_rate_limit_per_account(store, people):

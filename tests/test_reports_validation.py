@@ -65,6 +65,10 @@ def test_a_good_report_is_cleaned():
     ({"description": "x" * (MAX_DESCRIPTION + 1)}, "description", "keep it to 1000"),
     ({"source": "y" * 201}, "source", "keep it to 200"),
     ({"description": "a\x00b"}, "description", "control characters"),
+    ({"description": "invoice \u202egpj.exe"}, "description", "(U+202E) that changes the "
+                                                               "direction of the text"),
+    ({"description": "\u2067hidden\u2069 order"}, "description", "U+2067"),
+    ({"source": "police\u200f"}, "source", "changes the direction"),
 ])
 def test_each_problem_names_its_field_in_plain_english(changes, field, words):
     errors = check(report(**changes)).errors

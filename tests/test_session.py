@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from reports.auth import MAX_FAILURES, SignInError, sign_in
+from reports.auth import ACCOUNT_FREE_FAILURES, SignInError, sign_in
 from reports.models import WebSession
 from reports.web_sessions import token_hash
 from settings import PROJECT_ROOT
@@ -74,17 +74,28 @@ def test_sign_out_ends_the_session_everywhere(people, monkeypatch):
     assert "Sign in" in fresh.warning[0].value
 
 
-def test_a_session_stops_when_its_account_is_locked(people, monkeypatch):
+def test_an_open_session_outlives_a_stranger_guessing_its_password(people, monkeypatch):
     store, _ = people
     at = sign_in_on_sidebar("raj@riverbank.example")
     browser_sends(monkeypatch, at.session_state[ui_session.TOKEN_KEY])
-    for _ in range(MAX_FAILURES):
+    for n in range(ACCOUNT_FREE_FAILURES + 3):
         with pytest.raises(SignInError):
-            sign_in(store, "raj@riverbank.example", "wrong password")
+            sign_in(store, "raj@riverbank.example", "wrong password", client=f"192.0.2.{n}")
     at.run()  # the next click on the page already open
-    assert "Signed in as" not in " ".join(c.value for c in at.sidebar.caption)
-    fresh = AppTest.from_file(SUBMIT, default_timeout=60).run()
-    assert "Sign in" in fresh.warning[0].value
+    assert "raj@riverbank.example (member)" in sidebar_text(at)
+    fresh = AppTest.from_file(SUBMIT, default_timeout=60).run()  # a reload, same cookie
+    assert not fresh.warning
+    assert "raj@riverbank.example (member)" in " ".join(t.value for t in fresh.text)
+
+
+@pytest.mark.parametrize(("peer", "real_ip", "client"), [
+    (None, None, "localhost"),                       # a browser on this machine
+    (None, "203.0.113.9", "203.0.113.9"),            # behind the deployment's nginx
+    ("198.51.100.7", "203.0.113.9", "198.51.100.7"),  # a header from anyone else: ignored
+    (None, "  ", "localhost"),
+])
+def test_sign_ins_are_throttled_by_the_browser_address(peer, real_ip, client):
+    assert ui_session.client_address(peer, real_ip) == client
 
 
 def test_a_garbage_cookie_is_ignored(people, monkeypatch):

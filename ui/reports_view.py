@@ -15,7 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from data_sources.errors import NotCachedError
-from reports.areas import AreaDirectory, PostcodeResolver, looks_like_area_code
+from reports.areas import (
+    AreaDirectory,
+    PostcodeBatchResolver,
+    PostcodeResolver,
+    looks_like_area_code,
+)
+from reports.areas import bulk_resolver_from_postcodes_io as _postcodes_io_bulk
 from reports.areas import resolver_from_postcodes_io as _postcodes_io
 from reports.audit import Actor
 from reports.models import Organisation
@@ -70,6 +76,11 @@ def require_directory() -> AreaDirectory:
 def postcode_resolver() -> PostcodeResolver:
     """Turns a postcode into its LSOA code through postcodes.io."""
     return _postcodes_io()
+
+
+def bulk_postcode_resolver() -> PostcodeBatchResolver:
+    """Looks up every postcode of an import file at once (postcodes.io, in bulk, in time)."""
+    return _postcodes_io_bulk()
 
 
 def term_description(terms: tuple[Term, ...], term_id: str | None) -> str:

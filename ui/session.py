@@ -6,8 +6,9 @@ puts its random token in a browser cookie, :data:`COOKIE_NAME`. Nothing about th
 lives only in this process: a new Streamlit session, on this replica or on any other
 (after a reload, a restart or a fail-over), reads the cookie that the browser sent with
 the websocket handshake (``st.context.cookies``) and finds the account again in the
-database. Every run checks the token afresh, so sign-out, expiry and a locked account end
-the session on every replica at once.
+database. Every run checks the token afresh, so sign-out and expiry end the session on
+every replica at once. Sign-in attempts are throttled per client (the browser's address:
+:func:`client_address`) and per account in the database (:mod:`reports.auth`).
 
 The cookie is written by a small first-party component (``st.components.v2``, not
 iframed) whose JavaScript is fixed; the token reaches it as data, never as HTML. It is
@@ -68,8 +69,8 @@ def _session_token() -> str | None:
 def current_actor() -> Actor | None:
     """The signed-in account of this browser, or None.
 
-    Checked in the database on every call: a revoked, expired or locked session gives
-    None (and is forgotten by this browser session).
+    Checked in the database on every call: a revoked or expired session gives None (and is
+    forgotten by this browser session).
     """
     token = _session_token()
     if token is None:
@@ -98,12 +99,29 @@ def _sign_in(prefix: str) -> None:
         return
     store = get_store()
     try:
-        actor = sign_in(store, email, password)
+        actor = sign_in(store, email, password, client=client_address(
+            st.context.ip_address, st.context.headers.get("X-Real-IP")))
     except SignInError as exc:
         st.session_state[f"{prefix}_error"] = str(exc)
         return
     st.session_state.pop(f"{prefix}_error", None)
     st.session_state[TOKEN_KEY] = start_session(store, actor)
+
+
+def client_address(peer: str | None, real_ip: str | None) -> str:
+    """The address sign-ins are throttled by.
+
+    ``peer`` is the connection's address, None when it is this machine (Streamlit hides
+    loopback addresses): then the browser is local, or behind the deployment's nginx,
+    which sets ``X-Real-IP`` to the browser's address (overwriting any the browser sent).
+    A header from anyone else is ignored, as anyone can send one. (Outside a browser, in
+    AppTest, both are stand-in objects, not text.)
+    """
+    if isinstance(peer, str) and peer:
+        return peer
+    if isinstance(real_ip, str) and real_ip.strip():
+        return real_ip.strip()
+    return "localhost"
 
 
 def render_session_cookie() -> None:

@@ -15,15 +15,19 @@ import streamlit as st
 from data_sources.errors import DataSourceError, OfflineError
 from data_sources.postcodes import normalise_postcode
 from geo.hierarchy import search_areas
+from indicators.catalogue import get_indicator
 from settings import get_settings
 from ui.cached import data_ready, load_available_indicators, load_hierarchy, look_up_postcode
 from ui.map_view import MAP_LEVELS
 
 VIEW = "view"
+NOTE = "view_note"
 DEFAULT_LEVEL = "lad"
 # First of these that has numbers at the level is the default indicator.
 PREFERRED = ("imd_score", "imd_avg_score", "imd_avg_score_2019", "d_asian",
              "simpson_diversity")
+LEVEL_PLURALS = {"lad": "districts", "msoa": "neighbourhoods (MSOAs)",
+                 "lsoa": "small areas (LSOAs)"}
 LEVEL_WORDS = {"lad": "district", "msoa": "neighbourhood (MSOA)", "lsoa": "small area (LSOA)",
                "region": "region", "country": "country"}
 
@@ -75,8 +79,27 @@ def current_view() -> View:
 
 
 def set_view(**changes: str | None) -> None:
-    """Change the view (e.g. after a map click); the URL follows on the next run."""
-    st.session_state[VIEW] = _valid(replace(current_view(), **changes))
+    """Change the view (e.g. after a map click); the URL follows on the next run.
+
+    When the indicator shown has no values at the new level (a district measure such as
+    dissimilarity, on small areas), the view falls back to another and says so once.
+    """
+    before = current_view()
+    after = _valid(replace(before, **changes))
+    if before.indicator and "indicator" not in changes and after.indicator != before.indicator:
+        old, new = get_indicator(before.indicator), after.indicator
+        st.session_state[NOTE] = (
+            f"{old.label} has no values for {LEVEL_PLURALS[after.level]}, so the map shows "
+            + (f"{get_indicator(new).label} instead." if new else "no indicator.")
+            + " Choose another indicator in the sidebar.")
+    st.session_state[VIEW] = after
+
+
+def render_view_note() -> None:
+    """Say, once, why the view changed more than was asked (see :func:`set_view`)."""
+    note = st.session_state.pop(NOTE, None)
+    if note:
+        st.toast(note, icon=":material/info:")
 
 
 def postcode_matches(areas: pd.DataFrame, postcode: str) -> tuple[list[str], str]:
@@ -176,8 +199,14 @@ def render_sidebar() -> View:
     return view
 
 
+VIEW_KEYS = ("area", "level", "indicator", "region")
+
+
 def _to_url(view: View) -> None:
-    wanted = {k: v for k, v in (("area", view.area), ("level", view.level),
-                                ("indicator", view.indicator), ("region", view.region)) if v}
-    if st.query_params.to_dict() != wanted:
-        st.query_params.from_dict(wanted)
+    """The view's keys in the address bar; a page's own keys (e.g. the map's) stay."""
+    wanted = {k: v for k, v in zip(VIEW_KEYS, (view.area, view.level, view.indicator,
+                                               view.region), strict=True) if v}
+    shown = st.query_params.to_dict()
+    if {k: v for k, v in shown.items() if k in VIEW_KEYS} != wanted:
+        st.query_params.from_dict({**{k: v for k, v in shown.items() if k not in VIEW_KEYS},
+                                   **wanted})

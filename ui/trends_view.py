@@ -31,6 +31,7 @@ from reports.taxonomy import CATEGORIES, TENSION_LEVELS
 from settings import get_settings
 from ui.cached import manifest_stamp
 from ui.report_counts import load_public_counts
+from ui.table_download import render_table_download
 
 ENGLAND = "E92000001"
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
@@ -389,7 +390,5 @@ def render_chart_block(fig: go.Figure, table: pd.DataFrame, file_name: str, key:
         st.caption(note)
     with st.expander("Table of this chart"):
         st.dataframe(table, hide_index=True, width="stretch", key=f"{key}_table")
-    st.download_button("Download this chart's data (CSV)",
-                       table.to_csv(index=False).encode("utf-8"), file_name=file_name,
-                       mime="text/csv", on_click="ignore", key=f"{key}_csv",
-                       icon=":material/download:")
+    render_table_download("Download this chart's data (CSV)", table, file_name,
+                          key=f"{key}_csv")

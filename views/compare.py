@@ -24,6 +24,7 @@ from ui.compare_view import (
 from ui.first_run import render_first_run
 from ui.map_view import MAP_LEVELS, rank_note
 from ui.sidebar import current_view
+from ui.table_download import render_table_download
 from ui.trends_view import render_chart_block
 
 if not data_ready():
@@ -84,9 +85,8 @@ st.dataframe(compute_wide(long, {e.id: e.decimals for e in indicators}), hide_in
 st.caption(RATE_NOTE)
 for name, note in residents_notes(long).items():
     st.warning(f"Residents note, {name}: {note}.", icon=":material/groups:")
-st.download_button("Download the comparison (CSV)", long.to_csv(index=False).encode("utf-8"),
-                   file_name=f"compare_{level}_{len(codes)}_areas.csv", mime="text/csv",
-                   on_click="ignore", key="compare_csv", icon=":material/download:")
+render_table_download("Download the comparison (CSV)", long,
+                      f"compare_{level}_{len(codes)}_areas.csv", key="compare_csv")
 
 for indicator in indicators:
     part = long[long["indicator"] == indicator.id].reset_index(drop=True)

@@ -49,6 +49,7 @@ from ui.report_map import (
 )
 from ui.routes import asset_url
 from ui.sidebar import View, area_label, current_view, set_view
+from ui.table_download import render_table_download
 
 PLACES = {"lad": "Districts", "msoa": "Neighbourhoods (MSOAs)", "lsoa": "Small areas (LSOAs)"}
 TABLE_PAGE = 500
@@ -74,7 +75,9 @@ def render_about(indicator: Indicator, n: int | None) -> None:
     st.markdown(f"**Unit:** {indicator.unit}  \n**Vintage:** {indicator.vintage}")
     if n:
         st.caption(rank_note(indicator.polarity, n) + " Classes include their upper bound; "
-                   "the darker end of the scale is the worse end.")
+                   + ("darker means a higher value (neither end is better or worse)."
+                      if indicator.polarity == "neutral"
+                      else "the darker end of the scale is the worse end."))
     for dataset in indicator.source:
         entry = load_provenance(dataset)
         if entry and entry.file:
@@ -147,7 +150,9 @@ def render_table(layer: Layer, view: View, file_stem: str) -> None:
     so that a switch of indicator sends one page, not all 33,755 LSOAs (the CSV has all).
     """
     st.subheader("The values on the map")
-    table = layer.table
+    # Name and value first, so that a phone's narrow screen shows both; code and note last.
+    last = [c for c in ("Code", "Note") if c in layer.table.columns]
+    table = layer.table[[c for c in layer.table.columns if c not in last] + last]
     shown = table
     if len(table) > TABLE_PAGE:
         find, page = st.columns([3, 1])
@@ -160,18 +165,24 @@ def render_table(layer: Layer, view: View, file_stem: str) -> None:
                    f"{matching:,}" + (f" matching “{query.strip()}”" if query.strip() else "")
                    + f", page {min(int(number), pages):,} of {pages:,}, highest rank first. "
                    "The CSV below has every area.")
+    # Numbers in narrow columns (their full heading on hover), so they stay on screen, each
+    # with the indicator's decimals.
+    decimals = layer.indicator.decimals
+    narrow = {c: st.column_config.NumberColumn(width="small", help=c, format=(
+                  "%d" if c == "Rank" else f"%.{decimals}f"))
+              if pd.api.types.is_numeric_dtype(shown[c])
+              else st.column_config.Column(width="small", help=c)
+              for c in shown.columns if c not in ("Area", "Code", "Note")}
     event = st.dataframe(shown, hide_index=True, width="stretch", key="map_table",
-                         on_select="rerun", selection_mode="single-row")
+                         on_select="rerun", selection_mode="single-row", column_config=narrow)
     picked = event.selection.rows if event else []
     if picked and picked[0] < len(shown):
         code = str(shown["Code"].iloc[picked[0]])
         if code != view.area:
             set_view(area=code, level=view.level)
             st.rerun(scope="app")
-    st.download_button("Download this table (CSV)",
-                       lambda: table.to_csv(index=False).encode("utf-8"),
-                       file_name=f"{layer.indicator.id}_{file_stem}.csv", mime="text/csv",
-                       on_click="ignore")
+    render_table_download("Download this table (CSV)", table,
+                          f"{layer.indicator.id}_{file_stem}.csv")
     missing = table.loc[table["Note"] != "", "Note"]
     if not missing.empty:
         with st.expander(f"Why {len(missing):,} area(s) have no value"):
@@ -184,8 +195,16 @@ def render_page(view: View, rows: pd.DataFrame, district: str | None, region: st
                 place_name: str) -> None:
     """Everything under the title: choices in here rerun this part only."""
     areas = load_hierarchy()
+    if "map_mode" not in st.session_state:  # a new session starts from the link
+        st.session_state["map_mode"] = st.query_params.get("map", "indicator")
+        if st.session_state["map_mode"] not in MODES:
+            st.session_state["map_mode"] = "indicator"
     mode = st.radio("Colour the map by", list(MODES), format_func=MODES.get, horizontal=True,
                     key="map_mode")
+    if mode == "indicator":
+        st.query_params.pop("map", None)
+    elif st.query_params.get("map") != mode:
+        st.query_params["map"] = mode
     choices = st.columns([3, 1])
     scheme = choices[0].radio("Classes", list(SCHEMES), format_func=SCHEMES.get,
                               horizontal=True, key="map_scheme")

@@ -23,6 +23,7 @@ from ui.reports_view import (
     CATEGORY_LABELS,
     LEVEL_LABELS,
     audit_table,
+    bulk_postcode_resolver,
     get_store,
     postcode_resolver,
     problems_table,
@@ -31,6 +32,7 @@ from ui.reports_view import (
     require_directory,
 )
 from ui.session import describe, require_actor
+from ui.table_download import render_table_download
 
 st.title("Moderation")
 actor = require_actor("moderator", "moderate reports")
@@ -55,8 +57,10 @@ with queue_tab:
     queue = moderation_queue(store, actor)
     st.subheader(f"Waiting for a moderator: {len(queue)}")
     if queue:
-        st.dataframe(reports_table(queue, directory, organisation=True), hide_index=True,
-                     width="stretch")
+        queue_table = reports_table(queue, directory, organisation=True)
+        st.dataframe(queue_table, hide_index=True, width="stretch")
+        render_table_download("Download the queue (CSV)", queue_table, "moderation_queue.csv",
+                              key="mod_queue_csv")
     else:
         st.info("No reports are waiting. To review an earlier report, type its number below.")
     ids = [report.id for report in queue]
@@ -142,7 +146,7 @@ with import_tab:
     upload = st.file_uploader("CSV file", type=["csv"], key="mod_upload")
     if upload is not None:
         plan = plan_import(upload.getvalue(), upload.name, actor, directory=directory,
-                           resolve_postcode=postcode_resolver())
+                           resolve_postcodes=bulk_postcode_resolver())
         problems = problems_table(plan)
         st.text(f"{upload.name}: {len(plan.rows)} reports, {len(plan.valid)} valid, "
                 f"{len(plan.invalid)} with problems.")

@@ -18,6 +18,7 @@ from ui.profile_view import (
     similar_display,
 )
 from ui.sidebar import current_view, set_view
+from ui.table_download import render_table_download
 
 if not data_ready():
     render_first_run("Area profile")
@@ -63,9 +64,8 @@ for i, chart in enumerate(load_charts(profile, k)):
     st.image(chart.png)
     with st.expander("Table of this chart"):
         st.dataframe(chart.data, hide_index=True)
-        st.download_button("Download this chart's data (CSV)", chart.data.to_csv(index=False),
-                           file_name=f"{profile.area_code}_chart{i + 1}.csv",
-                           mime="text/csv", key=f"chart_csv_{i}", on_click="ignore")
+        render_table_download("Download this chart's data (CSV)", chart.data,
+                              f"{profile.area_code}_chart{i + 1}.csv", key=f"chart_csv_{i}")
 
 st.subheader(f"Similar {profile.plural}")
 st.caption(profile.similar_method)

@@ -24,6 +24,7 @@ from ui.reports_view import (
     term_description,
 )
 from ui.session import describe, require_actor
+from ui.table_download import render_table_download
 
 FIELDS = ("incident_date", "incident_time", "area", "category", "tension_level",
           "description", "source")
@@ -167,7 +168,10 @@ own = own_reports(store, actor)
 if not own:
     st.info("Your organisation has not submitted any reports yet.")
 else:
-    st.dataframe(reports_table(own, directory), hide_index=True, width="stretch")
+    own_table = reports_table(own, directory)
+    st.dataframe(own_table, hide_index=True, width="stretch")
+    render_table_download("Download your organisation's reports (CSV)", own_table,
+                          "our_reports.csv", key="submit_own_csv")
     can_withdraw = [report.id for report in own if report.status in ("pending", "approved")]
     if can_withdraw:
         with st.expander("Withdraw a report"):

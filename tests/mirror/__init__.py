@@ -67,6 +67,9 @@ class Fault:
     ``reset``: close the connection without a response.
     ``empty``: answer 200 with an empty body.
     ``body``: answer 200 with ``body`` instead of the real file.
+    ``trickle``: send the body one byte every ``seconds`` (each read gets data in time).
+    ``unsized``: answer 200 with ``body`` and no Content-Length: it ends when the
+    connection closes, as a publisher streaming a file of unknown size does.
     """
 
     kind: int | str
@@ -179,7 +182,7 @@ class Mirror:
                     response = Response(fault.kind, f"scripted {fault.kind}".encode(), "text/plain")
                 elif fault is not None and fault.kind == "empty":
                     response = Response(200, b"", response.content_type)
-                elif fault is not None and fault.kind == "body":
+                elif fault is not None and fault.kind in ("body", "unsized"):
                     response = Response(200, fault.body, response.content_type)
                 payload = response.body
                 if fault is not None and fault.kind == "truncate":
@@ -187,13 +190,22 @@ class Mirror:
                     self.close_connection = True
                 self.send_response(response.status)
                 self.send_header("Content-Type", response.content_type)
-                self.send_header("Content-Length", str(len(response.body)))
+                if fault is not None and fault.kind == "unsized":
+                    self.close_connection = True
+                else:
+                    self.send_header("Content-Length", str(len(response.body)))
                 for k, v in response.headers.items():
                     self.send_header(k, v)
                 self.end_headers()
+                pieces = [payload]
+                if fault is not None and fault.kind == "trickle":
+                    pieces = [payload[i:i + 1] for i in range(len(payload))]
                 try:
-                    self.wfile.write(payload)
-                    self.wfile.flush()
+                    for i, piece in enumerate(pieces):
+                        if i:
+                            time.sleep(fault.seconds)
+                        self.wfile.write(piece)
+                        self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

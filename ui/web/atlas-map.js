@@ -9,8 +9,7 @@
 // area's code back to Python as the trigger value "click".
 //
 // For tests and benchmarks the map element carries data-areas ("drawn" once the areas
-// first show in their colours), data-state ("loading" / "idle": everything drawn, names
-// included), data-values (the version of the values drawn), data-tile-errors and
+// first show in their colours), data-state ("loading" / "idle"), data-values (the version of the values drawn), data-tile-errors and
 // data-error, and
 // element.atlas (also window.atlasMap) offers renderedAreas() and pointOf(code).
 
@@ -20,6 +19,9 @@ const AREAS = "areas";
 const NO_STATE = -2; // an area of the archive that is not on this map
 const NO_VALUE = -1;
 const maps = new WeakMap();
+// MapLibre gives a 2-core machine one tile worker; the main thread mostly waits while tiles
+// are parsed, so a second worker parses them in parallel.
+maplibregl.setWorkerCount(Math.max(2, Math.min(Math.floor(navigator.hardwareConcurrency / 2), 3)));
 let pmtilesProtocol = null;
 
 // The loader of ui/area_map.py has usually started the PMTiles reader already.
@@ -80,9 +82,13 @@ function fillColour(legend) {
   return match;
 }
 
+// Only what is seen is laid out: borders of small areas from the zoom where they show,
+// and the selected area's outline by a filter on its id (a line width of 0 would still
+// lay out every border of England).
+const selectedFilter = (selected) => ["==", ["id"], selected ? selected.id : -1];
+
 function areaLayers(payload) {
   const fine = payload.layer.level !== "lad";
-  const selected = ["boolean", ["feature-state", "sel"], false];
   return [
     {
       id: "areas-fill", type: "fill", source: AREAS, "source-layer": AREAS,
@@ -94,21 +100,20 @@ function areaLayers(payload) {
     {
       // Borders would bury the colours of thousands of small areas at national scale.
       id: "areas-line", type: "line", source: AREAS, "source-layer": AREAS,
+      minzoom: fine ? 7.5 : 0,
       paint: {
         "line-color": "rgba(255,255,255,0.8)",
         "line-opacity": ["case", ["==", ["coalesce", ["feature-state", "c"], NO_STATE],
           NO_STATE], 0, 1],
         "line-width": fine
-          ? ["interpolate", ["linear"], ["zoom"], 7, 0, 9, 0.4, 12, 1]
+          ? ["interpolate", ["linear"], ["zoom"], 7.5, 0.2, 9, 0.4, 12, 1]
           : ["interpolate", ["linear"], ["zoom"], 4, 0.3, 8, 1],
       },
     },
     {
       id: "areas-selected", type: "line", source: AREAS, "source-layer": AREAS,
-      paint: {
-        "line-color": "#d62728",
-        "line-width": ["case", selected, 3, 0],
-      },
+      filter: selectedFilter(payload.selected),
+      paint: { "line-color": "#d62728", "line-width": 3 },
     },
   ];
 }
@@ -138,27 +143,29 @@ function contextLayers(payload, theme) {
   return layers;
 }
 
-// Names are drawn with the browser's own fonts (no glyph server), which takes a few hundred
-// milliseconds in software WebGL: they are added once the areas are drawn.
-function labelLayers(payload, theme) {
-  const label = (id, source, minzoom, maxzoom, size) => ({
-    id, type: "symbol", source, "source-layer": "labels", minzoom, maxzoom,
-    layout: {
-      "text-field": ["get", "name"], "text-font": ["sans-serif"], "text-size": size,
-      "symbol-sort-key": ["coalesce", ["get", "rank"], 1e9],
-      "text-max-width": 8, "text-padding": 3,
-    },
-    paint: { "text-color": theme.text, "text-halo-color": theme.background,
-      "text-halo-width": 1.6 },
-  });
-  const layers = [];
+// The label points of the region and district archives. MapLibre only keeps the features of
+// a tile layer that some style layer uses, so an invisible circle layer keeps them; the
+// names themselves are HTML (class Names below): drawing text in WebGL needs a glyph
+// server or rasterising every glyph in the page, which costs a second in software WebGL.
+const NAME_ZOOMS = { region: [0, 7], district: [6.5, 24] };
+
+function labelSources(payload) {
   const { districts, regions } = payload.context;
-  if (districts) layers.push(label("district-labels", districtSource(payload), 6.5, 24, 12));
-  if (regions) layers.push(label("region-labels", "regions", 0, 7, 14));
-  return layers;
+  const found = [];
+  if (regions) found.push(["region", "regions"]);
+  if (districts) found.push(["district", districtSource(payload)]);
+  return found;
 }
 
-function buildStyle(payload, theme, withLabels) {
+function labelPointLayers(payload) {
+  return labelSources(payload).map(([kind, source]) => ({
+    id: `${kind}-label-points`, type: "circle", source, "source-layer": "labels",
+    minzoom: NAME_ZOOMS[kind][0], maxzoom: NAME_ZOOMS[kind][1],
+    paint: { "circle-radius": 0, "circle-opacity": 0 },
+  }));
+}
+
+function buildStyle(payload, theme) {
   const sources = { [AREAS]: { type: "vector", url: tileUrl(payload.layer.url) } };
   const { districts, regions } = payload.context;
   if (districts && districtSource(payload) !== AREAS) {
@@ -173,7 +180,7 @@ function buildStyle(payload, theme, withLabels) {
     layers.push({ id: "basemap", type: "raster", source: "basemap" });
   }
   return { version: 8, sources, layers: [...layers, ...areaLayers(payload),
-    ...contextLayers(payload, theme), ...(withLabels ? labelLayers(payload, theme) : [])] };
+    ...contextLayers(payload, theme), ...labelPointLayers(payload)] };
 }
 
 // ---------------------------------------------------------------- values
@@ -210,6 +217,86 @@ function decodeValues(block) {
     ...ranksOf(values, block.polarity) };
 }
 
+// ---------------------------------------------------------------- names on the map
+
+// Region and district names as HTML over the canvas: the browser draws the text, MapLibre
+// says where. Big areas first; a name that would overlap one already placed is left out.
+class Names {
+  constructor(map, container) {
+    this.map = map;
+    this.points = [];
+    this.layer = document.createElement("div");
+    this.layer.className = "atlas-names";
+    this.layer.setAttribute("aria-hidden", "true");
+    this.layer.style.cssText = "position:absolute;inset:0;overflow:hidden;pointer-events:none;"
+      + "font:12px/1.2 sans-serif;";
+    container.appendChild(this.layer);
+    this.pending = false;
+  }
+
+  collect(sources) {
+    const seen = new Map();
+    for (const [kind, source] of sources) {
+      if (!this.map.getSource(source)) continue;
+      for (const f of this.map.querySourceFeatures(source, { sourceLayer: "labels" })) {
+        const key = `${kind}:${f.properties.code}`;
+        if (seen.has(key)) continue;
+        const [lng, lat] = f.geometry.coordinates;
+        seen.set(key, { kind, name: f.properties.name, lng, lat,
+          rank: f.properties.rank ?? 1e9 });
+      }
+    }
+    if (seen.size) {
+      this.points = [...seen.values()].sort((a, b) => a.kind === b.kind
+        ? a.rank - b.rank : (a.kind === "region" ? -1 : 1));
+    }
+  }
+
+  schedule(theme) {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this.place(theme);
+    });
+  }
+
+  place(theme) {
+    const zoom = this.map.getZoom();
+    const width = this.layer.clientWidth;
+    const height = this.layer.clientHeight;
+    const taken = [];
+    const parts = [];
+    for (const point of this.points) {
+      const [low, high] = NAME_ZOOMS[point.kind];
+      if (zoom < low || zoom >= high) continue;
+      const at = this.map.project([point.lng, point.lat]);
+      const size = point.kind === "region" ? 14 : 12;
+      const w = point.name.length * size * 0.55 + 6;
+      const h = size + 4;
+      const box = [at.x - w / 2, at.y - h / 2, at.x + w / 2, at.y + h / 2];
+      if (box[2] < 0 || box[0] > width || box[3] < 0 || box[1] > height) continue;
+      if (taken.some((t) => box[0] < t[2] && box[2] > t[0] && box[1] < t[3] && box[3] > t[1])) {
+        continue;
+      }
+      taken.push(box);
+      parts.push([point, at, size]);
+    }
+    const halo = theme.background;
+    const shadow = [[-1, -1], [1, -1], [-1, 1], [1, 1], [0, 0]]
+      .map(([x, y]) => `${x}px ${y}px 2px ${halo}`).join(",");
+    this.layer.replaceChildren(...parts.map(([point, at, size]) => {
+      const label = document.createElement("span");
+      label.textContent = point.name;
+      label.style.cssText = `position:absolute;left:${at.x}px;top:${at.y}px;`
+        + `transform:translate(-50%,-50%);white-space:nowrap;font-size:${size}px;`
+        + `font-weight:${point.kind === "region" ? 600 : 400};color:${theme.text};`
+        + `text-shadow:${shadow};`;
+      return label;
+    }));
+  }
+}
+
 // ---------------------------------------------------------------- the map of one element
 
 class AtlasMap {
@@ -234,11 +321,12 @@ class AtlasMap {
     this.tileErrors = 0;
     performance.mark("atlas-map:create");
     this.map = new maplibregl.Map({
-      container: this.canvasBox, style: buildStyle(payload, this.theme, false),
+      container: this.canvasBox, style: buildStyle(payload, this.theme),
       bounds: payload.view.extent, fitBoundsOptions: { padding: 24 },
       dragRotate: false, pitchWithRotate: false, touchPitch: false, maxZoom: 16,
       attributionControl: { compact: true }, cooperativeGestures: false,
     });
+    this.names = new Names(this.map, this.canvasBox);
     this.map.touchZoomRotate.disableRotation();
     this.map.keyboard.disableRotation();
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
@@ -269,17 +357,14 @@ class AtlasMap {
     map.on("dataloading", () => { this.box.dataset.state = "loading"; });
     map.on("load", () => performance.mark("atlas-map:style-loaded"));
     map.on("idle", () => {
-      if (!this.labelled) {
-        performance.mark("atlas-map:areas-drawn");
-        this.box.dataset.areas = "drawn";
-        this.labelled = true;
-        const names = labelLayers(this.payload, this.theme);
-        for (const layer of names) map.addLayer(layer);
-        if (names.length) return; // idle again once the names are drawn
-      }
+      this.names.collect(labelSources(this.payload));
+      this.names.place(this.theme);
+      if (this.box.dataset.areas !== "drawn") performance.mark("atlas-map:areas-drawn");
+      this.box.dataset.areas = "drawn";
       this.box.dataset.state = "idle";
       performance.mark("atlas-map:idle");
     });
+    map.on("move", () => this.names.schedule(this.theme));
     map.on("mousemove", "areas-fill", (event) => this.hover(event));
     map.on("mouseleave", "areas-fill", () => {
       map.getCanvas().style.cursor = "";
@@ -352,7 +437,7 @@ class AtlasMap {
     this.theme = theme;
     if (restyle) {
       // setStyle with diff swaps only what changed; feature-state goes with a new source.
-      this.map.setStyle(buildStyle(payload, theme, this.labelled));
+      this.map.setStyle(buildStyle(payload, theme));
       this.data = null;
       if (this.noticeBox) this.noticeBox.hidden = true;
     } else if (JSON.stringify(before.legend.colours) !== JSON.stringify(payload.legend.colours)
@@ -383,22 +468,16 @@ class AtlasMap {
     for (let i = 0; i < ids.length; i++) {
       map.setFeatureState({ ...target, id: ids[i] }, { c: classes[i] });
     }
-    this.selected = null;
     this.box.dataset.values = block.version;
   }
 
   applySelection(selected) {
     const map = this.map;
-    if (!map.getSource(AREAS)) return;
-    const target = { source: AREAS, sourceLayer: AREAS };
     const id = selected ? selected.id : null;
-    if (this.selected === id) return;
-    if (this.selected !== null && this.selected !== undefined) {
-      map.setFeatureState({ ...target, id: this.selected }, { sel: false });
-    }
+    if (this.selected === id || !map.getLayer("areas-selected")) return;
     this.selected = id;
+    map.setFilter("areas-selected", selectedFilter(selected));
     if (id === null) return;
-    map.setFeatureState({ ...target, id }, { sel: true });
     const [minx, miny, maxx, maxy] = selected.bounds;
     const shown = map.getBounds();
     if (!(shown.contains([minx, miny]) && shown.contains([maxx, maxy]))) {
