@@ -21,6 +21,7 @@ import pandas as pd  # noqa: E402
 from fpdf import FPDF  # noqa: E402
 
 from indicators.profile import (  # noqa: E402
+    BENCHMARK_NOTE,
     Profile,
     comparison_table,
     decile_chart_data,
@@ -127,9 +128,8 @@ def render_html(profile: Profile, sources: list[Source], charts: list[Chart]) ->
         "<h2>Summary</h2><ul>",
         *[f"<li>{e(s)}</li>" for s in profile.sentences], "</ul>",
         "<h2>Key indicators</h2>",
-        f"<p>Rank 1 is the highest value among {e(profile.plural)} in England. Region and "
-        "England figures are averages of their areas weighted by population "
-        "(residents: totals).</p>",
+        f"<p>Rank 1 is the highest value among {e(profile.plural)} in England. "
+        f"{e(BENCHMARK_NOTE)}</p>",
         _html_table(comparison_table(profile)),
     ]
     for chart in charts:
@@ -195,10 +195,9 @@ def render_pdf(profile: Profile, sources: list[Source], charts: list[Chart]) -> 
         _para(pdf, 5, "• " + sentence)
     heading("Key indicators")
     _para(pdf, 5, f"Rank 1 is the highest value among {profile.plural} in England. "
-                         "Region and England figures are averages of their areas weighted by "
-                         "population (residents: totals).")
+                  f"{BENCHMARK_NOTE}")
     table = comparison_table(profile).drop(columns=["Unit"])
-    _pdf_table(pdf, table, (34, 16, 17, 13, 16, 16, 28))
+    _pdf_table(pdf, table, (28, 13, 17, 13, 11, 17, 16, 17, 16, 22, 20))
     for chart in charts:
         rows = len(chart.data)
         if pdf.will_page_break(20 + 6 * rows):  # keep a chart's title with its image
