@@ -1,5 +1,5 @@
-"""Command line: ``python -m data_sources refresh|status|build|export``, and
-``backup-cache|restore-cache``."""
+"""Command line: ``python -m data_sources refresh|status|build|export``,
+``police-agreement`` and ``backup-cache|restore-cache``."""
 
 from __future__ import annotations
 
@@ -212,6 +212,27 @@ def build(args: argparse.Namespace) -> int:
     return 0 if run_build(open_cache()) else 1
 
 
+def police_agreement(args: argparse.Namespace) -> int:
+    """Check the placement of crimes against police.uk's own LSOA codes, store it, rebuild."""
+    from data_sources.police_placement import check_files, published_levels
+
+    cache = open_cache()
+    try:
+        table, entry = check_files(cache, args.files)
+    except DataSourceError as exc:
+        print(f"police-agreement failed: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(entry.notes))
+    levels, why = published_levels(table, None)
+    names = {"lsoa": "LSOAs", "msoa": "MSOAs", "lad": "districts"}
+    print(f"Police figures are published for: {', '.join(names[lv] for lv in levels) or 'none'}"
+          + (f" ({why})" if why else ""))
+    if args.no_build:
+        return 0
+    print("\nBuilding the joined dataset and the map tiles from the cache:")
+    return 0 if run_build(cache) else 1
+
+
 def export(args: argparse.Namespace) -> int:
     """Write one level of the joined dataset with its data dictionary and provenance."""
     from indicators.export import AreaFilter, export_from_cache
@@ -295,6 +316,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_build = sub.add_parser("build", help="rebuild the joined dataset and the map tiles "
                                            "from the cache")
     p_build.set_defaults(func=build)
+    p_agree = sub.add_parser("police-agreement",
+                             help="check the LSOA placement of crimes against police.uk's own "
+                                  "LSOA codes in street-level CSV files, then rebuild")
+    p_agree.add_argument("files", nargs="+", type=Path, metavar="PATH",
+                         help="police.uk YYYY-MM-<force>-street.csv(.gz) files, or folders")
+    p_agree.add_argument("--no-build", action="store_true",
+                         help="do not rebuild the joined dataset afterwards")
+    p_agree.set_defaults(func=police_agreement)
     p_export = sub.add_parser("export", help="write the joined dataset with its data dictionary "
                                              "and provenance")
     p_export.add_argument("--level", required=True, choices=(*LEVELS, "lsoa11"),

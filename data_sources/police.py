@@ -28,6 +28,7 @@ from data_sources.errors import (
     SourceUnavailableError,
 )
 from data_sources.http import Fetched, RateLimiter, full_url
+from data_sources.police_placement import placement_note
 from data_sources.refresh import OGL, Built, DatasetSpec, Download, NothingToFetch, RefreshContext
 from data_sources.validate import LAD_CODE, LSOA_CODE, MONTH, TableSpec
 from geo.points import assign_points
@@ -417,7 +418,8 @@ def _build_counts(ctx: RefreshContext) -> Built:
         SOURCE, f"crimes-street-{'-'.join(d.code for d in districts)}.json", body, url
     )
     names = {d.code: d.name for d in districts}
-    notes = [SNAPPED_NOTE, *coverage_notes(table, names), *unpublished_notes(table, names)]
+    notes = [SNAPPED_NOTE, placement_note(ctx.cache), *coverage_notes(table, names),
+             *unpublished_notes(table, names)]
     return Built(table, download, notes)
 
 

@@ -20,7 +20,7 @@ from small tables of words (:mod:`indicators.deprivation_terms` and below);
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import pandas as pd
@@ -163,7 +163,15 @@ def _population() -> list[Indicator]:
         "population_2021", "Residents (Census 2021)",
         "Usual residents on Census day 2021, from the total of the ethnic group table "
         "(districts: the sum of their MSOAs when the district table is not cached).",
-        "people", "neutral", LEVELS, "population", CENSUS_2021, "Census 2021", OGL, ONS, 0)]
+        "people", "neutral", LEVELS, "population", CENSUS_2021, "Census 2021", OGL, ONS, 0),
+        Indicator(
+            "denominator_flag", "Residents note",
+            "Set where residents are the wrong denominator for rates: many times more people "
+            "are there on a working day than live there (the City of London and its small "
+            "areas, from the ONS 2011 Census workday population), so its rates per 10,000 "
+            "residents are not comparable with other areas; empty elsewhere.",
+            "text", "neutral", LEVELS, "population", ("lookup_lsoa21_msoa21_lad22",),
+            "ONS 2011 Census workday population (WP102EW)", OGL, ONS, 0)]
 
 
 def _diversity() -> list[Indicator]:
@@ -369,6 +377,27 @@ def _deprivation_summaries() -> list[Indicator]:
     return entries
 
 
+def _interval(rate: Indicator) -> list[Indicator]:
+    """The 95% limits of a rate: ``<id>_lower`` and ``<id>_upper``."""
+    return [replace(rate, id=f"{rate.id}_{end}", label=f"{rate.label}: {words} 95% limit",
+                    definition=f"{words.capitalize()} limit of the 95% confidence interval of "
+                    f"'{rate.label}' (exact Poisson limits of the count, as public-health "
+                    "profiles compute them); empty when the rate is.")
+            for end, words in (("lower", "lower"), ("upper", "upper"))]
+
+
+def _comparisons(rate: Indicator) -> list[Indicator]:
+    """``<id>_vs_region`` and ``<id>_vs_england``: Fingertips' words against a benchmark."""
+    return [replace(rate, id=f"{rate.id}_vs_{key}", label=f"{rate.label}: compared with {name}",
+                    definition=f"'Significantly higher', 'Similar' or 'Significantly lower': "
+                    f"whether {name}'s '{rate.label}' lies below, inside or above the area's "
+                    f"95% confidence interval. {name[0].upper() + name[1:]}'s rate comes only "
+                    "from the districts with 12 complete months of police data (see About & "
+                    "methodology); empty without a rate.",
+                    unit="text", polarity="neutral", decimals=0)
+            for key, name in (("region", "its region"), ("england", "England"))]
+
+
 def _police() -> list[Indicator]:
     counts = {"public_order": ("Public-order offences", "public-order offences"),
               "asb": ("Anti-social behaviour", "anti-social behaviour incidents")}
@@ -376,34 +405,40 @@ def _police() -> list[Indicator]:
     vintage = "data.police.uk, as published; Census 2021 residents"
     entries = []
     for id_, (label, what) in counts.items():
+        rate = Indicator(
+            f"{id_}_per_10k", f"{label} per 10,000 residents a year",
+            f"Police-recorded {what} over the 12 months of police_period per 10,000 residents "
+            "(Census 2021); given only when all 12 months have data (police_months = 12), "
+            "never scaled up from fewer.", "per 10,000 residents a year", "higher_worse",
+            LEVELS, "police", source, vintage, OGL, POLICE, 1)
+        month_rate = Indicator(
+            f"{id_}_month_per_10k", f"{label} in the month per 10,000 residents",
+            f"Police-recorded {what} in the month per 10,000 residents (Census 2021).",
+            "per 10,000 residents a month", "higher_worse", LEVELS, "police", source,
+            vintage, OGL, POLICE, 2, "month")
         entries += [
-            Indicator(f"{id_}_12m", f"{label}, latest 12 months",
-                      f"Police-recorded {what} located in the area over the latest 12 months "
-                      "with published data (fewer where fewer were published: see "
-                      "police_months).", "count", "higher_worse", LEVELS, "police", source,
-                      vintage, OGL, POLICE, 0),
-            Indicator(f"{id_}_per_10k", f"{label} per 10,000 residents a year",
-                      f"Police-recorded {what} over the latest 12 months with data per 10,000 "
-                      "residents (Census 2021), scaled to a year when fewer months were "
-                      "published.", "per 10,000 residents a year", "higher_worse", LEVELS,
-                      "police", source, vintage, OGL, POLICE, 1),
+            Indicator(f"{id_}_count", f"{label} in the police period",
+                      f"Police-recorded {what} located in the area in the months of "
+                      "police_period that have data (police_months of them; fewer than 12 "
+                      "when the force had not published a month).", "count", "higher_worse",
+                      LEVELS, "police", source, vintage, OGL, POLICE, 0),
+            rate, *_interval(rate), *_comparisons(rate),
             Indicator(id_, f"{label} in the month",
                       f"Police-recorded {what} located in the area in the month; empty when "
                       "the force had not published that month.", "count", "higher_worse",
                       LEVELS, "police", ("police_lsoa_month",), "data.police.uk, as published",
                       OGL, POLICE, 0, "month"),
-            Indicator(f"{id_}_month_per_10k", f"{label} in the month per 10,000 residents",
-                      f"Police-recorded {what} in the month per 10,000 residents (Census 2021).",
-                      "per 10,000 residents a month", "higher_worse", LEVELS, "police", source,
-                      vintage, OGL, POLICE, 2, "month"),
+            month_rate, *_interval(month_rate),
         ]
     entries += [
-        Indicator("police_months", "Months of police data used",
-                  "How many months (at most 12, the latest with published data) the police "
-                  "counts and rates of the area cover.", "months", "neutral", LEVELS, "police",
-                  ("police_lsoa_month",), "data.police.uk, as published", OGL, POLICE, 0),
-        Indicator("police_period", "Period of police data used",
-                  "First and last month of the police counts of the area (YYYY-MM to YYYY-MM).",
+        Indicator("police_months", "Months of police data",
+                  "How many of the 12 months of police_period have published police data for "
+                  "the area (12 = complete: only then is an annual rate given).", "months",
+                  "neutral", LEVELS, "police", ("police_lsoa_month",),
+                  "data.police.uk, as published", OGL, POLICE, 0),
+        Indicator("police_period", "Period of police data",
+                  "The 12 calendar months the police counts and rates of the area cover "
+                  "(YYYY-MM to YYYY-MM), ending with its latest month with published data.",
                   "text", "neutral", LEVELS, "police", ("police_lsoa_month",),
                   "data.police.uk, as published", OGL, POLICE, 0),
     ]
@@ -422,9 +457,12 @@ def _reports() -> list[Indicator]:
     entries = [
         report("reports_total", "Tension reports",
                f"Approved tension reports about the area in the month. {hidden}"),
-        report("reports_per_10k", "Tension reports per 10,000 residents",
-               "Approved tension reports in the month per 10,000 residents (Census 2021); "
-               "empty when the count is suppressed.", "per 10,000 residents a month", 2),
+    ]
+    rate = report("reports_per_10k", "Tension reports per 10,000 residents",
+                  "Approved tension reports in the month per 10,000 residents (Census 2021); "
+                  "empty when the count is suppressed.", "per 10,000 residents a month", 2)
+    entries += [
+        rate, *_interval(rate),
         report("reports_suppressed", "Reports suppressed",
                "True when a reports count of this row is withheld to protect small numbers "
                "(1 to 4 reports, or a count from which one could be worked out).", "yes/no"),
@@ -504,6 +542,8 @@ IDENTIFIERS: tuple[str, ...] = tuple(i for i, e in CATALOGUE.items() if e.theme 
 
 NOT_MAPPED = ("identifier", "uncertainty")
 """Themes whose columns are not offered as indicators of their own on maps and Compare."""
+INTERVAL_SUFFIXES = ("_lower", "_upper")
+"""Columns ending so are the 95% limits of the rate named before the suffix."""
 
 DICTIONARY_COLUMNS = ["column", "label", "definition", "unit", "polarity", "vintage", "source",
                       "licence"]

@@ -232,6 +232,78 @@ def _stem_columns(frame: pd.DataFrame, stem: str) -> list[str]:
     return [f"{stem}_{m}" for m in ("score", "rank", "decile") if f"{stem}_{m}" in frame]
 
 
+# ---------------------------------------------------------------- 2011 LSOAs in 2021 areas
+
+
+def best_fit_parents(
+    lookup_lsoa11_lsoa21: pd.DataFrame,
+    parents: pd.DataFrame,
+    residents21: pd.Series | None = None,
+    residents11: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The 2022 district and 2021 MSOA where most of each 2011 LSOA's residents live.
+
+    A 2011 LSOA that the ONS lookup maps to several 2021 LSOAs (split ``S``, or complex
+    ``X``) can straddle districts or MSOAs; it is placed whole in the district holding
+    the largest share of its residents, then in the MSOA of that district holding the
+    largest share (ties: the lowest code).
+
+    Parameters
+    ----------
+    lookup_lsoa11_lsoa21
+        ``lsoa11_code``, ``lsoa21_code`` pairs.
+    parents
+        Indexed by LSOA 2021 code, columns ``lad`` and ``msoa``.
+    residents21
+        Residents of each 2021 LSOA (Census 2021, or IoD 2025 denominators); equal for
+        every LSOA when None (LSOAs are drawn to hold similar numbers of people).
+    residents11
+        Residents of each 2011 LSOA (the IoD 2019 denominators, mid-2015); equal when None.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``lsoa11_code``: ``lad``, ``msoa`` and ``lsoa21_count`` (how many
+        2021 LSOAs it maps to).
+
+    Notes
+    -----
+    A 2021 LSOA made from parts of several 2011 LSOAs (``M`` or ``X``) shares its
+    residents among them in proportion to their own residents, so a 2011 LSOA's residents
+    in a district are estimated as Σ residents21(c) · residents11(p) / Σ_{p' of c}
+    residents11(p') over its 2021 LSOAs c in the district.
+    """
+    pairs = lookup_lsoa11_lsoa21[["lsoa11_code", "lsoa21_code"]].drop_duplicates()
+    pairs = pairs[pairs["lsoa21_code"].isin(parents.index)].reset_index(drop=True)
+    weight11 = _weights(residents11, pairs["lsoa11_code"])
+    share = weight11 / weight11.groupby(pairs["lsoa21_code"]).transform("sum")
+    pairs["people"] = _weights(residents21, pairs["lsoa21_code"]) * share
+    pairs = pairs.join(parents[["lad", "msoa"]], on="lsoa21_code")
+    district = _largest(pairs, "lad")
+    inside = pairs[pairs["lad"] == pairs["lsoa11_code"].map(district)]
+    result = pd.DataFrame({"lad": district, "msoa": _largest(inside, "msoa")})
+    result["lsoa21_count"] = pairs.groupby("lsoa11_code").size()
+    result.index.name = "lsoa11_code"
+    return result
+
+
+def _weights(values: pd.Series | None, codes: pd.Series) -> pd.Series:
+    """``values`` of ``codes`` as floats; missing ones the mean of the known (1 if none)."""
+    if values is None:
+        return pd.Series(1.0, index=codes.index)
+    found = pd.to_numeric(codes.map(values), errors="coerce").astype("float64")
+    fill = found.mean() if found.notna().any() else 1.0
+    return found.fillna(fill).set_axis(codes.index)
+
+
+def _largest(pairs: pd.DataFrame, parent: str) -> pd.Series:
+    """Per 2011 LSOA, the ``parent`` with most of its people (the lowest code on a tie)."""
+    people = pairs.groupby(["lsoa11_code", parent])["people"].sum().reset_index()
+    people = people.sort_values(["lsoa11_code", "people", parent],
+                                ascending=[True, False, True])
+    return people.drop_duplicates("lsoa11_code").set_index("lsoa11_code")[parent]
+
+
 # ---------------------------------------------------------------- district summaries
 
 

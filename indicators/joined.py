@@ -26,9 +26,11 @@ Choices the data dictionary relies on
 * The bare district and MSOA deprivation summaries (``imd_avg_score`` …) are computed
   from the LSOA values with :func:`indicators.deprivation.compute_district_summaries` on
   the 2021 geography, so every district and MSOA has them; the File 10 figures are kept
-  as ``<id>_published`` where the district code matches.  IoD 2019 district summaries
-  are computed from the native 2011 LSOAs placed in their 2022 district; IoD 2019 MSOA
-  summaries from IoD 2019 mapped to LSOA 2021.
+  as ``<id>_published`` where the district code matches.  IoD 2019 district and MSOA
+  summaries are computed from the native 2011 LSOAs, each placed whole in the 2022
+  district, then the 2021 MSOA, holding most of its residents (a 2011 LSOA split
+  between districts no longer counts where its first 2021 LSOA by code lies), which
+  reproduces File 10 2019 for every district whose code is unchanged.
 * Police rates and report counts: see :mod:`indicators.joined_months`.
 """
 
@@ -40,7 +42,14 @@ from collections.abc import Mapping
 import pandas as pd
 
 from data_sources.cache import Cache, Provenance
-from indicators.deprivation import compute_district_summaries, map_iod2019_to_lsoa21
+from indicators.benchmarks import BENCHMARK_TABLE, ENGLAND, compute_benchmarks
+from indicators.comparisons import compare_with_benchmarks
+from indicators.denominators import compute_denominator_flags
+from indicators.deprivation import (
+    best_fit_parents,
+    compute_district_summaries,
+    map_iod2019_to_lsoa21,
+)
 from indicators.deprivation_terms import DOMAINS, SUMMARIES
 from indicators.joined_inputs import (
     BuildLog,
@@ -68,6 +77,9 @@ from indicators.segregation_null import compute_random_benchmarks
 
 AREA_TABLE = "joined_area_indicator"
 MONTH_TABLE = "joined_area_month"
+SUMMARY_LEVELS = ("msoa", "lad", "region", "country")
+"""Deprivation summaries are computed for areas of these levels (the last two for the
+region and England figures, :mod:`indicators.benchmarks`)."""
 N_LSOAS = {2019: 32_844, 2025: 33_755}
 """LSOAs of England each IoD edition ranks (rank N is the least deprived)."""
 
@@ -96,22 +108,68 @@ def build_area_indicators(inputs: Inputs) -> pd.DataFrame:
     ValueError
         When a required lookup is missing or a Census table's counts are inconsistent.
     """
+    return build_area_tables(inputs)[0]
+
+
+def build_area_tables(inputs: Inputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The area table of :func:`build_area_indicators` and its region and England figures.
+
+    Returns
+    -------
+    tuple of DataFrame
+        The area table, and the benchmarks (:func:`indicators.benchmarks.compute_benchmarks`)
+        its comparison columns (``*_vs_region``, ``*_vs_england``) were worked out against.
+    """
     log = BuildLog()
     areas, small = compute_areas(inputs)
+    small = _with_regions(small, areas)
     population = compute_population(inputs, small, log)
+    deprivation = _deprivation_summaries(inputs, small, log)
     parts = [
         population,
         pd.concat([_segregation(inputs, small, log),  # districts, then LSOAs and MSOAs
                    _small_area_diversity(inputs, small, log)]),
         _deprivation_lsoa(inputs, log),
-        _deprivation_summaries(inputs, small, log),
+        deprivation,
         compute_police_indicators(compute_police_months(inputs, small, log), population, log),
     ]
     table = areas.set_index("area_code")
     for part in parts:
         table = table.join(part, how="left")
-    table = catalogue_columns(table.reset_index(), "area", log)
-    return log.attach(table)
+    table = table.reset_index()
+    special = deprivation.reindex(pd.Index(_benchmark_places(small))).join(
+        _diversity_benchmarks(inputs, small), how="left")
+    benchmarks = compute_benchmarks(table, special, inputs.get("lookup_lad22_region"))
+    table = compare_with_benchmarks(table, benchmarks)
+    table["denominator_flag"] = compute_denominator_flags(table)
+    table = catalogue_columns(table, "area", log)
+    return log.attach(table), benchmarks
+
+
+def _with_regions(small: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """The LSOA lookup with each LSOA's ``region`` and ``country`` (England)."""
+    regions = areas[areas["level"] == "lad"].set_index("area_code")["region_code"]
+    return small.assign(region=small["lad"].map(regions).astype("string"), country=ENGLAND)
+
+
+def _benchmark_places(small: pd.DataFrame) -> list[str]:
+    return [*sorted(small["region"].dropna().unique()), ENGLAND]
+
+
+def _diversity_benchmarks(inputs: Inputs, small: pd.DataFrame) -> pd.DataFrame:
+    """Simpson diversity of each region's and England's residents as a whole."""
+    for unit in ("lsoa", "msoa", "lad"):
+        counts = inputs.get(f"census2021_ethnicity_{unit}")
+        if counts is None:
+            continue
+        parents = small.drop_duplicates(unit).set_index(unit)[["region", "country"]]
+        placed = counts.join(parents, on="area_code", how="inner")
+        numbers = placed.drop(columns=["area_code", "area_name", "region", "country"])
+        summed = pd.concat([numbers.groupby(placed["region"]).sum(),
+                            numbers.groupby(placed["country"]).sum()])
+        diversity = compute_area_diversity(summed.rename_axis("area_code").reset_index())
+        return diversity.set_index("area_code")[["simpson_diversity"]]
+    return pd.DataFrame(columns=["simpson_diversity"])
 
 
 # ---------------------------------------------------------------- segregation, diversity
@@ -289,14 +347,14 @@ def _deprivation_summaries(inputs: Inputs, small: pd.DataFrame, log: BuildLog) -
         lsoas = small.merge(iod25.drop(columns="lad_code", errors="ignore"),
                             left_on="lsoa", right_on="area_code", how="inner")
         lsoas = _with_weights_2025(lsoas, inputs, log)
-        frames += [_summaries(lsoas, level, 2025, log) for level in ("msoa", "lad")]
+        frames += [_summaries(lsoas, level, 2025, log) for level in SUMMARY_LEVELS]
     iod19, lookup = inputs.get("iod2019_lsoa"), inputs.get("lookup_lsoa11_lsoa21")
     if iod19 is None or lookup is None:
         dataset = "iod2019_lsoa" if iod19 is None else "lookup_lsoa11_lsoa21"
         log.missing("msoa and lad IMD summaries (IoD 2019, *_2019)", inputs.why_missing(dataset))
     else:
-        lsoas = _native_2019(iod19, lookup, small, log)
-        frames += [_summaries(lsoas, level, 2019, log) for level in ("msoa", "lad")]
+        lsoas = _native_2019(iod19, lookup, small, inputs, log)
+        frames += [_summaries(lsoas, level, 2019, log) for level in SUMMARY_LEVELS]
     computed = _combine(frames)
     published = _published(inputs, log)
     return computed.join(published, how="outer") if not published.empty else computed
@@ -322,31 +380,53 @@ def _with_weights_2025(lsoas: pd.DataFrame, inputs: Inputs, log: BuildLog) -> pd
 
 
 def _native_2019(iod19: pd.DataFrame, lookup: pd.DataFrame, small: pd.DataFrame,
-                 log: BuildLog) -> pd.DataFrame:
-    """IoD 2019 LSOAs (2011) placed in the MSOA 2021 and district 2022 of their first LSOA 2021."""
-    first = lookup.sort_values(["lsoa11_code", "lsoa21_code"]).drop_duplicates("lsoa11_code")
-    placed = first[["lsoa11_code", "lsoa21_code"]].merge(small, left_on="lsoa21_code",
-                                                         right_on="lsoa", how="inner")
+                 inputs: Inputs, log: BuildLog) -> pd.DataFrame:
+    """IoD 2019 LSOAs (2011) placed whole in the district 2022 and MSOA 2021 holding most of
+    their residents (:func:`indicators.deprivation.best_fit_parents`)."""
+    residents21, source = _lsoa21_residents(inputs)
+    residents11 = (iod19.set_index("area_code")["pop_total"]
+                   if "pop_total" in iod19.columns else None)
+    parents = small.drop_duplicates("lsoa").set_index("lsoa")
+    placement = best_fit_parents(lookup, parents, residents21, residents11)
+    placed = placement.join(parents.drop_duplicates("lad").set_index("lad")[
+        ["region", "country"]], on="lad").reset_index()
     lsoas = iod19.drop(columns="lad_code", errors="ignore").merge(
         placed, left_on="area_code", right_on="lsoa11_code", how="inner")
+    straddling = int((placement["lsoa21_count"] > 1).sum())
+    log.note(f"IoD 2019 summaries: each 2011 LSOA counts whole in the 2022 district, then "
+             f"the 2021 MSOA, holding most of its residents ({straddling} map to several "
+             f"2021 LSOAs); residents of 2021 LSOAs from {source}, shared among their 2011 "
+             "LSOAs by the IoD 2019 denominators")
     if len(lsoas) < len(iod19):
         log.note(f"{len(iod19) - len(lsoas)} IoD 2019 LSOAs could not be placed in a 2021 "
                  "MSOA and are left out of the IoD 2019 summaries")
     unplaced = small["msoa"].nunique() - lsoas["msoa"].nunique()
     if unplaced:
         log.missing(f"msoa IoD 2019 summaries (*_2019) of {unplaced} MSOAs",
-                    "each 2011 LSOA counts in the MSOA of its first 2021 LSOA (by code); "
+                    "each 2011 LSOA counts whole in the MSOA holding most of its residents; "
                     "no 2011 LSOA is placed in these MSOAs")
     if "pop_total" in lsoas.columns:
         lsoas = lsoas.assign(weight=lsoas["pop_total"])
     return lsoas
 
 
+def _lsoa21_residents(inputs: Inputs) -> tuple[pd.Series | None, str]:
+    """Residents of each 2021 LSOA, and where they come from."""
+    census = inputs.get("census2021_ethnicity_lsoa")
+    if census is not None:
+        return census.set_index("area_code")["total"], "Census 2021"
+    iod25 = inputs.get("iod2025_lsoa")
+    if iod25 is not None and "pop_total" in iod25.columns and iod25["pop_total"].notna().any():
+        return iod25.set_index("area_code")["pop_total"], "the IoD 2025 denominators"
+    return None, ("nowhere (no Census 2021 or IoD 2025 LSOA population is cached), so "
+                  "every 2021 LSOA counts as holding as many residents as the others")
+
+
 def _summaries(lsoas: pd.DataFrame, level: str, year: int, log: BuildLog) -> pd.DataFrame:
     """IMD summaries of the ``level`` areas, named as in the catalogue for ``year``."""
     result = compute_district_summaries(lsoas, parent=level, population="weight",
                                         n_england=N_LSOAS[year], domains=[])
-    if "weight" in lsoas.columns:  # else the missing weights are already noted
+    if "weight" in lsoas.columns and level in ("msoa", "lad"):  # else noted already
         for note in result.attrs.get("notes", []):
             measure, reason = note.split(": NA because ", 1)
             log.missing(f"{level} {measure}{'' if year == 2025 else '_2019'}",
@@ -386,13 +466,14 @@ def _published(inputs: Inputs, log: BuildLog) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- build and store
 def build_joined(cache: Cache, reports: pd.DataFrame | None = None) -> dict[str, Provenance]:
-    """Build both joined tables from the cache and store them in it.
+    """Build the joined tables from the cache and store them in it.
 
     Parameters
     ----------
     cache
-        The data cache; its tables are read and the two joined tables written to it as
-        ``joined_area_indicator`` and ``joined_area_month`` (source ``derived``).
+        The data cache; its tables are read and the joined tables written to it as
+        ``joined_area_indicator``, ``joined_area_month`` and ``joined_benchmarks`` (the
+        region and England figures; source ``derived``).
     reports
         Optional suppressed reports aggregate (see :func:`build_area_months`).
 
@@ -409,7 +490,7 @@ def build_joined(cache: Cache, reports: pd.DataFrame | None = None) -> dict[str,
     """
     started = time.perf_counter()
     inputs = load_inputs(cache)
-    area = build_area_indicators(inputs)
+    area, benchmarks = build_area_tables(inputs)
     previous = cache.provenance(AREA_TABLE)
     changed = seg_unit_change(previous.notes if previous and previous.file else [],
                               area.attrs["notes"])
@@ -420,9 +501,11 @@ def build_joined(cache: Cache, reports: pd.DataFrame | None = None) -> dict[str,
     titles = {
         AREA_TABLE: "Joined dataset: every indicator of every LSOA, MSOA and district",
         MONTH_TABLE: "Joined dataset: police and report counts by area and month",
+        BENCHMARK_TABLE: "Joined dataset: region and England figures of each indicator",
     }
     stored = {}
-    for dataset, frame in ((AREA_TABLE, area), (MONTH_TABLE, months)):
+    for dataset, frame in ((AREA_TABLE, area), (MONTH_TABLE, months),
+                           (BENCHMARK_TABLE, benchmarks)):
         provenance = Provenance(
             dataset=dataset, source="derived", title=titles[dataset], url="",
             vintage="; ".join(dict.fromkeys(p.vintage for d, p in inputs.provenance.items()
@@ -444,7 +527,7 @@ def _notes(inputs: Inputs, frame: pd.DataFrame, seconds: float, with_reports: bo
         notes.append("input reports aggregate: approved reports, suppressed (counts 1-4 hidden)")
     notes += [f"NA: {reason}" for reason in frame.attrs.get("na_reasons", [])]
     notes += frame.attrs.get("notes", [])
-    notes.append(f"built with the other joined table in {seconds:.1f} s")
+    notes.append(f"built with the other joined tables in {seconds:.1f} s")
     return notes
 
 

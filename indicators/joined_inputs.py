@@ -28,7 +28,7 @@ INPUT_DATASETS = (
     "census2021_ethnicity_lsoa", "census2021_ethnicity_msoa", "census2021_ethnicity_lad",
     "census2011_ethnicity_lsoa", "census2011_ethnicity_msoa",
     "iod2025_lsoa", "iod2019_lsoa", "iod2025_lad_summary", "iod2019_lad_summary",
-    "police_lsoa_month",
+    "police_lsoa_month", "police_placement_agreement",
 )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from indicators.benchmarks import ENGLAND, benchmark_of, coverage_label
 from indicators.catalogue import CATALOGUE, GROUPS, Indicator
 from indicators.profile_segregation import (
     UNIT_WORDS,
@@ -23,6 +24,7 @@ from indicators.profile_segregation import (
     random_placement_sentences,
     random_placement_table,
 )
+from indicators.rates import format_interval
 
 LEVEL_NOUNS = {"lad": ("district", "districts"),
                "msoa": ("neighbourhood (MSOA)", "neighbourhoods (MSOAs)"),
@@ -37,11 +39,19 @@ KEY_INDICATORS = (
     *[f"d_{group}" for group in GROUPS], "entropy_h",
     "public_order_per_10k", "asb_per_10k",
 )
-SUMMED = {"population_2021"}
-"""Indicators whose region and England figure is a sum, not a weighted average."""
-
 MIN_COVERAGE = 0.5
-"""Rank, decile, region and England figures only when at least this share of areas has data."""
+"""Ranks and deciles only when at least this share of areas has data."""
+BENCHMARK_NOTE = (
+    "Region and England figures are computed once for each indicator, from all their "
+    "areas, the way the indicator itself is (residents: totals; deprivation: the official "
+    "method over all their LSOAs; police rates: offences of the districts with 12 complete "
+    "months of data per 10,000 of their residents, saying how many districts when not all "
+    "have data). Rates carry 95% confidence intervals (exact Poisson limits); 'Significantly "
+    "higher' or 'lower' means the region's or England's figure lies outside the area's "
+    "interval, 'Similar' that it lies inside, as in Public Health England's Fingertips.")
+"""How the region and England columns and the comparisons are made, for every output."""
+PERIODS = {"public_order_per_10k": "police_period", "asb_per_10k": "police_period"}
+"""Rates and the column stating the months behind them."""
 
 SIMILAR_K = 5
 SIMILAR_FEATURES = {
@@ -144,47 +154,63 @@ def decile_of(rank: int, of: int) -> int:
     return min(10, max(1, math.ceil(10 * rank / of)))
 
 
-def summarise(rows: pd.DataFrame, column: str) -> float | None:
-    """The figure for a group of areas: a sum for counts of people, otherwise the average
-    of the areas weighted by their Census 2021 population (unweighted when it is unknown)."""
-    values = pd.to_numeric(rows[column], errors="coerce").astype(float)
-    if column in SUMMED:
-        return float(values.sum()) if values.notna().any() else None
-    weights = pd.to_numeric(rows.get("population_2021"), errors="coerce")
-    weights = weights.astype(float) if weights is not None else None
-    usable = values.notna()
-    if weights is not None and (weights[usable].notna().all()) and weights[usable].sum() > 0:
-        return float(np.average(values[usable], weights=weights[usable]))
-    return float(values[usable].mean()) if usable.any() else None
+def indicator_table(rows: pd.DataFrame, code: str,
+                    benchmarks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Value, interval, rank, decile, region and England figures of each key indicator.
 
-
-def indicator_table(rows: pd.DataFrame, code: str) -> pd.DataFrame:
-    """Value, rank, decile, region and England figures of each key indicator of ``code``."""
+    Region and England figures come from ``benchmarks`` (the build's ``joined_benchmarks``,
+    computed once per indicator), never from averaging ``rows``; ``region_note`` and
+    ``england_note`` say when they come from only some areas ("the 1 of 309 districts
+    with police data"). Rates carry their 95% limits, the Fingertips comparison with
+    region and England, the months behind them (``period``) and the area's residents
+    note (``flag``).
+    """
     indexed = rows.set_index("area_code")
     area = indexed.loc[code]
-    region = indexed[indexed["region_code"] == area["region_code"]]
+    region_code = None if pd.isna(area["region_code"]) else str(area["region_code"])
+    flag = area.get("denominator_flag")
     records = []
     for entry in key_indicators(rows):
         known = int(indexed[entry.id].notna().sum())
-        # Ranks and averages over a few areas (police data for two forces) would mislead.
+        # Ranks over a few areas (police data for two forces) would mislead.
         covered = known >= MIN_COVERAGE * len(indexed)
         placed = rank_in(indexed[entry.id], code) if covered else None
         value = area[entry.id]
+        region = benchmark_of(benchmarks, entry.id, region_code)
+        england = benchmark_of(benchmarks, entry.id, ENGLAND)
+        rate = entry.unit.startswith("per 10,000")
         records.append({
             "id": entry.id, "label": entry.label, "unit": entry.unit,
             "value": None if pd.isna(value) else float(value),
             "shown": format_value(value, entry),
+            "lower": _number(area.get(f"{entry.id}_lower")),
+            "upper": _number(area.get(f"{entry.id}_upper")),
             "rank": placed[0] if placed else None, "of": placed[1] if placed else None,
             "decile": decile_of(*placed) if placed else None,
-            "region": summarise(region, entry.id) if covered else None,
-            "england": summarise(indexed, entry.id) if covered else None,
+            "region": None if region is None else _number(region["value"]),
+            "region_note": coverage_label(region),
+            "vs_region": _text(area.get(f"{entry.id}_vs_region")),
+            "england": None if england is None else _number(england["value"]),
+            "england_note": coverage_label(england),
+            "vs_england": _text(area.get(f"{entry.id}_vs_england")),
+            "period": _text(area.get(PERIODS.get(entry.id, ""))),
+            "flag": _text(flag) if rate else "",
             "coverage": "" if covered else f"only {known} of {len(indexed)} have data",
             "vintage": _vintage(entry, area), "source": ", ".join(entry.source),
         })
     return pd.DataFrame.from_records(records, columns=[
-        "id", "label", "unit", "value", "shown", "rank", "of", "decile", "region", "england",
-        "coverage", "vintage", "source"]).astype(
+        "id", "label", "unit", "value", "shown", "lower", "upper", "rank", "of", "decile",
+        "region", "region_note", "vs_region", "england", "england_note", "vs_england",
+        "period", "flag", "coverage", "vintage", "source"]).astype(
             {"rank": "Int64", "of": "Int64", "decile": "Int64"})
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 RANDOM_MARK = " ‡"
@@ -327,16 +353,37 @@ def compose_sentences(name: str, level: str, table: pd.DataFrame,
         row = _row(table, ident)
         if row is None:
             continue
-        england = "" if pd.isna(row["england"]) else \
-            f", against {row['england']:,.1f} for England"
-        said.append(f"Police recorded {row['shown']} {words} per 10,000 residents a year "
-                    f"in {name}{england} (data.police.uk).")
+        said.append(_police_sentence(name, row, words, region_name))
     return said
+
+
+def _police_sentence(name: str, row: pd.Series, words: str, region_name: str | None) -> str:
+    """The rate with its interval and months, against region and England in Fingertips'
+    words, saying when those come from only some districts."""
+    interval = format_interval(row["lower"], row["upper"])
+    period = f" over {row['period']}" if row["period"] else ""
+    text = (f"Police recorded {row['shown']} {words} per 10,000 residents a year in {name}"
+            f"{period}" + (f" ({interval})" if interval else "") + " (data.police.uk)")
+    against = []
+    for key, place in (("region", region_name or "its region"), ("england", "England")):
+        if pd.isna(row[key]) or not row[f"vs_{key}"]:
+            continue
+        note = row[f"{key}_note"]
+        benchmark = f"{row[key]:,.1f}" + (f", from {note}" if note else "")
+        against.append(f"{row[f'vs_{key}'].lower()} to {place} ({benchmark})"
+                       if row[f"vs_{key}"] == "Similar"
+                       else f"{row[f'vs_{key}'].lower()} than {place} ({benchmark})")
+    if against:
+        text += "; " + " and ".join(against)
+    text += "."
+    if row["flag"]:
+        text += f" Note: {row['flag']}."
+    return text
 
 
 # ---------------------------------------------------------------- the whole profile
 def build_profile(rows: pd.DataFrame, code: str, region_names: dict[str, str] | None = None,
-                  k: int = SIMILAR_K) -> Profile:
+                  k: int = SIMILAR_K, benchmarks: pd.DataFrame | None = None) -> Profile:
     """The profile of ``code`` from the joined rows of its level (all of England).
 
     Parameters
@@ -347,6 +394,11 @@ def build_profile(rows: pd.DataFrame, code: str, region_names: dict[str, str] | 
         The area's code; must be in ``rows``.
     region_names
         Region code -> name, for the comparison labels.
+    k
+        How many similar areas.
+    benchmarks
+        The region and England figures (``joined_benchmarks``); without them the profile
+        has no region or England column.
 
     Raises
     ------
@@ -359,7 +411,7 @@ def build_profile(rows: pd.DataFrame, code: str, region_names: dict[str, str] | 
     area = rows[rows["area_code"] == code].iloc[0]
     level = str(area["level"])
     region_code = None if pd.isna(area["region_code"]) else str(area["region_code"])
-    table = indicator_table(rows, code)
+    table = indicator_table(rows, code, benchmarks)
     similar = find_similar(rows, code, k)
     similar.insert(2, "region_name", similar["region_code"].map(region_names))
     sources = sorted({s for ids in table["source"] for s in ids.split(", ") if s})
@@ -387,21 +439,33 @@ def _marked(table: pd.DataFrame, random: pd.DataFrame) -> pd.DataFrame:
 
 
 def comparison_table(profile: Profile) -> pd.DataFrame:
-    """The indicator table as displayed: text columns, region and England formatted."""
+    """The indicator table as displayed: text columns; rates with their 95% interval, months
+    and residents note; region and England with Fingertips' comparison and coverage."""
     region = profile.region_name or "Region"
     out = []
     for row in profile.indicators.itertuples():
         entry = CATALOGUE[row.id]
+        label = row.label + (f" ({row.period})" if row.period else "")
         out.append({
-            "Indicator": row.label, profile.area_name: row.shown,
+            "Indicator": label, profile.area_name: row.shown,
+            "95% CI": format_interval(row.lower, row.upper, entry.decimals).removeprefix(
+                "95% CI "),
             "Rank in England (1 = highest)": "" if pd.isna(row.rank)
             else f"{row.rank} of {row.of}",
             "Decile (1 = highest 10%)": row.coverage if pd.isna(row.decile)
             else str(row.decile),
-            region: format_value(row.region, entry), "England": format_value(row.england, entry),
-            "Unit": row.unit, "Vintage": row.vintage,
+            region: _benchmark_cell(row.region, row.region_note, entry),
+            f"Compared with {region}": row.vs_region,
+            "England": _benchmark_cell(row.england, row.england_note, entry),
+            "Compared with England": row.vs_england,
+            "Unit": row.unit, "Vintage": row.vintage, "Note": row.flag,
         })
     return pd.DataFrame(out)
+
+
+def _benchmark_cell(value: float | None, note: str, entry: Indicator) -> str:
+    shown = format_value(value, entry)
+    return f"{shown} ({note})" if note and value is not None and not pd.isna(value) else shown
 
 
 def decile_chart_data(profile: Profile) -> pd.DataFrame:

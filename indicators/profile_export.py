@@ -21,6 +21,7 @@ import pandas as pd  # noqa: E402
 from fpdf import FPDF  # noqa: E402
 
 from indicators.profile import (  # noqa: E402
+    BENCHMARK_NOTE,
     Profile,
     comparison_table,
     decile_chart_data,
@@ -131,9 +132,8 @@ def render_html(profile: Profile, sources: list[Source], charts: list[Chart]) ->
         "<h2>Summary</h2><ul>",
         *[f"<li>{e(s)}</li>" for s in profile.sentences], "</ul>",
         "<h2>Key indicators</h2>",
-        f"<p>Rank 1 is the highest value among {e(profile.plural)} in England. Region and "
-        "England figures are averages of their areas weighted by population "
-        "(residents: totals).</p>",
+        f"<p>Rank 1 is the highest value among {e(profile.plural)} in England. "
+        f"{e(BENCHMARK_NOTE)}</p>",
         _html_table(comparison_table(profile)),
     ]
     if not profile.random_placement.empty:
@@ -203,10 +203,9 @@ def render_pdf(profile: Profile, sources: list[Source], charts: list[Chart]) -> 
         _para(pdf, 5, "• " + sentence)
     heading("Key indicators")
     _para(pdf, 5, f"Rank 1 is the highest value among {profile.plural} in England. "
-                         "Region and England figures are averages of their areas weighted by "
-                         "population (residents: totals).")
+                  f"{BENCHMARK_NOTE}")
     table = comparison_table(profile).drop(columns=["Unit"])
-    _pdf_table(pdf, table, (34, 16, 17, 13, 16, 16, 28))
+    _pdf_table(pdf, table, (28, 13, 17, 13, 11, 17, 16, 17, 16, 22, 20))
     if not profile.random_placement.empty:
         heading("Segregation against random placement")
         _para(pdf, 5, random_placement_explanation(profile.seg_unit))

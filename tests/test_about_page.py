@@ -89,3 +89,13 @@ def test_empty_cache_still_explains_and_says_what_to_do(monkeypatch, tmp_path):
     app = run_page(monkeypatch, tmp_path / "empty")
     assert "python -m data_sources refresh" in app.warning[0].value
     assert len(indicator_ids(app)) == len(CATALOGUE)
+
+
+def test_methodology_explains_intervals_periods_flags_and_placement(monkeypatch, tmp_path):
+    text = all_text(run_page(monkeypatch, tmp_path))
+    for words in ["95% confidence intervals", "never scaled up", "12 calendar",
+                  "significantly higher", "similar", "the 1 of 309 districts with police data",
+                  "no rate and no interval", "Residents note", "City of London",
+                  "police-agreement", "at least 99% agree", "Not yet measured on this cache",
+                  "reproduces the published File 10 of 2019"]:
+        assert words in text, words

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from indicators.catalogue import get_indicator
 from settings import PROJECT_ROOT
 from tests.test_downloads_page import HARTLEPOOL, TOWER_HAMLETS, build_small_cache
-from ui.compare_view import check_selection, compute_comparison, compute_wide
+from ui.compare_view import check_selection, compute_comparison, compute_wide, residents_notes
 
 PAGE = str(PROJECT_ROOT / "views" / "compare.py")
 
@@ -75,3 +76,33 @@ def test_level_switch_changes_the_choices(monkeypatch, tmp_path):
     assert not app.exception, app.exception
     assert app.multiselect[0].value == ["E01011954"]
     assert len(app.multiselect[0].options) == 3
+
+
+def test_rates_show_months_interval_and_england_from_the_build():
+    import pandas as pd
+
+    from indicators.benchmarks import compute_benchmarks
+
+    rows = pd.DataFrame({
+        "area_code": ["A", "B", "C"], "area_name": ["Aa", "Bb", "Cc"], "level": "lad",
+        "region_code": "E12000001", "population_2021": [10_000, 20_000, 30_000],
+        "public_order_count": [100, 150, None],
+        "public_order_per_10k": [100.0, 75.0, None],
+        "public_order_per_10k_lower": [81.4, 63.5, None],
+        "public_order_per_10k_upper": [121.6, 88.0, None],
+        "public_order_per_10k_vs_england": ["Similar", "Similar", None],
+        "police_period": ["2022-07 to 2023-06", "2021-11 to 2022-10", None],
+        "denominator_flag": ["City of London: about 360,000 people", None, None]})
+    benchmarks = compute_benchmarks(rows, pd.DataFrame(index=["E92000001"]),
+                                    pd.DataFrame({"region_code": ["E12000001"],
+                                                  "region_name": ["North East"]}))
+    long = compute_comparison(rows, ["A", "B"], [get_indicator("public_order_per_10k")],
+                              benchmarks)
+    assert list(long["england"]) == [pytest.approx(250 / 3)] * 2
+    assert long["benchmark_note"].iloc[0] == "the 2 of 3 districts with police data"
+    wide = compute_wide(long, {"public_order_per_10k": 1}).iloc[0]
+    assert wide["Aa (A)"] == ("100.0 per 10,000 residents a year (rank 1 of 2), 2022-07 to "
+                              "2023-06; 95% CI 81.4 to 121.6; similar vs England "
+                              "(see the residents note)")
+    assert wide["England"] == "83.3 (the 2 of 3 districts with police data)"
+    assert residents_notes(long) == {"Aa": "City of London: about 360,000 people"}

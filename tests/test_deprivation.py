@@ -13,6 +13,7 @@ import pytest
 from data_sources.iod import IOD2019, IOD2025
 from data_sources.iod_lsoa import parse_file7
 from indicators.deprivation import (
+    best_fit_parents,
     compute_district_summaries,
     compute_msoa_summaries,
     map_iod2019_to_lsoa21,
@@ -399,3 +400,55 @@ def test_every_england_lsoa21_gets_a_2019_value_from_the_real_lookup(
     assert (derived == file7_2019["imd_decile"]).all()
     merged = result[result["iod2019_fit"] == "merged"]
     assert merged["imd_rank_2019"].between(1, IOD2019.lsoas).all()
+
+
+# ---------------------------------------------------------------- 2011 LSOAs across districts
+def _lookup_features() -> list[dict]:
+    """The ONS LSOA11 → LSOA21 lookup rows around Stevenage and Welwyn Hatfield, as the
+    ArcGIS FeatureServer returns them (CHGIND X: boundaries redrawn across districts)."""
+    rows = [  # LSOA11CD, LSOA11NM, CHGIND, LSOA21CD, LSOA21NM, LAD22CD, LAD22NM
+        ("E01023768", "Stevenage 004B", "X", "E01035582", "Stevenage 013A", "E07000243",
+         "Stevenage"),
+        ("E01023508", "East Hertfordshire 002D", "X", "E01035582", "Stevenage 013A",
+         "E07000243", "Stevenage"),
+        ("E01023508", "East Hertfordshire 002D", "X", "E01035609", "East Hertfordshire 019C",
+         "E07000242", "East Hertfordshire"),
+        ("E01023679", "St Albans 015C", "X", "E01035581", "St Albans 021C", "E07000240",
+         "St Albans"),
+        ("E01023964", "Welwyn Hatfield 014C", "X", "E01035581", "St Albans 021C", "E07000240",
+         "St Albans"),
+        ("E01023964", "Welwyn Hatfield 014C", "X", "E01035608", "Welwyn Hatfield 017C",
+         "E07000241", "Welwyn Hatfield"),
+    ]
+    names = ("LSOA11CD", "LSOA11NM", "CHGIND", "LSOA21CD", "LSOA21NM", "LAD22CD", "LAD22NM")
+    return [{"type": "Feature", "geometry": None, "properties": dict(zip(names, r, strict=True))}
+            for r in rows]
+
+
+@pytest.mark.parametrize("residents21", [None, {"E01035582": 1668, "E01035609": 1438,
+                                                "E01035581": 1576, "E01035608": 1610}])
+def test_a_2011_lsoa_split_between_districts_counts_where_most_residents_live(residents21):
+    """Issue 12, case 5: E01023508 (East Herts 002D) and E01023964 (Welwyn Hatfield 014C)
+    counted in Stevenage and St Albans because their first 2021 LSOA by code lies there."""
+    from data_sources.geoportal import LSOA11_LSOA21, parse_attributes
+
+    lookup = parse_attributes(_lookup_features(), LSOA11_LSOA21, "http://x/query")
+    parents = lookup.drop_duplicates("lsoa21_code").set_index("lsoa21_code").rename(
+        columns={"lad22_code": "lad"}).assign(msoa=lambda f: "M" + f["lad"])
+    residents11 = pd.Series({"E01023768": 1500, "E01023508": 1700, "E01023679": 1400,
+                             "E01023964": 1800})
+    placed = best_fit_parents(lookup, parents[["lad", "msoa"]],
+                              None if residents21 is None else pd.Series(residents21),
+                              residents11)
+    assert placed.loc["E01023508", "lad"] == "E07000242"  # East Herts, as in IoD 2019
+    assert placed.loc["E01023964", "lad"] == "E07000241"  # Welwyn Hatfield
+    assert placed.loc["E01023768", "lad"] == "E07000243"
+    assert placed.loc["E01023508", "lsoa21_count"] == 2
+    # File 10's average score of the districts follows: Stevenage without East Herts 002D
+    scores = pd.DataFrame({"area_code": residents11.index, "imd_score": [30.0, 10.0, 8.0, 12.0],
+                           "imd_rank": [5_000, 20_000, 25_000, 18_000],
+                           "pop_total": residents11.to_numpy()})
+    scores["lad_code"] = scores["area_code"].map(placed["lad"])
+    summary = compute_district_summaries(scores, n_england=32_844, domains=[])
+    assert summary.loc["E07000243", "imd_avg_score"] == pytest.approx(30.0)
+    assert summary.loc["E07000242", "imd_avg_score"] == pytest.approx(10.0)

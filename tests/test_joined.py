@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from data_sources.cache import Cache, Provenance
+from indicators.benchmarks import BENCHMARK_TABLE, coverage_label
 from indicators.catalogue import CATALOGUE
 from indicators.joined import (
     AREA_TABLE,
@@ -21,6 +22,7 @@ from indicators.joined import (
     Inputs,
     build_area_indicators,
     build_area_months,
+    build_area_tables,
     build_joined,
     reasons_by_column,
 )
@@ -82,6 +84,18 @@ def _police() -> pd.DataFrame:
     return pd.DataFrame(rows).astype({"count": "Int64"})
 
 
+def agreement(lsoa: float, msoa: float, lad: float) -> pd.DataFrame:
+    """A police_placement_agreement table as `police-agreement` stores it."""
+    return pd.DataFrame({"level": ["lsoa", "msoa", "lad"], "crimes": 1000,
+                         "agreeing": [round(1000 * s) for s in (lsoa, msoa, lad)],
+                         "share": [lsoa, msoa, lad], "cells": [100, pd.NA, pd.NA],
+                         "cells_differing": [1, pd.NA, pd.NA],
+                         "boundaries": "Lower_layer_Super_Output_Areas_December_2021_"
+                                       "Boundaries_EW_BGC_V5",
+                         "resolution": "BGC, generalised (20 m), clipped",
+                         "months": "2022-01 to 2022-12", "files": 12})
+
+
 def tiny_inputs() -> Inputs:
     """Every input table for two districts, four MSOAs and eight LSOAs (invented values)."""
     lsoa21 = list(LSOAS)
@@ -118,6 +132,7 @@ def tiny_inputs() -> Inputs:
         "census2011_ethnicity_lsoa": census11,
         "iod2019_lsoa": iod19, "iod2025_lsoa": iod25, "iod2019_lad_summary": published,
         "police_lsoa_month": _police(),
+        "police_placement_agreement": agreement(0.995, 0.998, 1.0),
     }
     return Inputs(tables=tables, missing={"iod2025_lad_summary": "HTTP 404 at the mirror"})
 
@@ -275,19 +290,83 @@ def test_police_counts_and_rates_over_latest_12_months_with_data(area, inputs):
     police = inputs.get("police_lsoa_month")
     order = police[police["category"] == "public-order"].set_index(["lsoa21_code", "month"])
     lsoa2 = order.loc["E01000002", "count"].loc[MONTHS[2:]].sum()
-    assert rows.loc["E01000002", "public_order_12m"] == lsoa2
+    assert rows.loc["E01000002", "public_order_count"] == lsoa2
     assert rows.loc["E01000002", "police_period"] == "2022-03 to 2023-02"
-    # 2022-12 is missing for LSOA 1, so its MSOA and district skip that month too
-    msoa_months = [m for m in MONTHS[1:] if m != "2022-12"]
+    population = rows.loc["E01000002", "population_2021"]
+    assert rows.loc["E01000002", "public_order_per_10k"] == pytest.approx(
+        lsoa2 / population * 10_000)
+    lower, upper = (rows.loc["E01000002", f"public_order_per_10k_{e}"] for e in ("lower", "upper"))
+    assert lower < rows.loc["E01000002", "public_order_per_10k"] < upper
+    # 2022-12 is missing for LSOA 1, so its MSOA and district have 11 of the 12 months:
+    # their counts cover those 11, and no annual rate is made up from them
+    msoa_months = [m for m in MONTHS[2:] if m != "2022-12"]
     msoa = order.loc[["E01000001", "E01000002"], "count"]
     expected = msoa[msoa.index.get_level_values("month").isin(msoa_months)].sum()
-    assert rows.loc["E02000001", "public_order_12m"] == expected
-    population = rows.loc["E02000001", "population_2021"]
-    assert rows.loc["E02000001", "public_order_per_10k"] == pytest.approx(
-        expected / population * 10_000)
-    assert rows.loc["E02000001", "police_months"] == 12
+    assert rows.loc["E02000001", "public_order_count"] == expected
+    assert rows.loc["E02000001", "police_months"] == 11
+    assert rows.loc["E02000001", "police_period"] == "2022-03 to 2023-02"
+    assert pd.isna(rows.loc["E02000001", "public_order_per_10k"])
+    assert pd.isna(rows.loc["E02000001", "public_order_per_10k_upper"])
     assert rows.loc[["E06000002", "E01000005"], "asb_per_10k"].isna().all()
-    assert "E06000001 only" in reasons_by_column(area)["police counts and rates of other areas"]
+    reasons = reasons_by_column(area)
+    assert "E06000001 only" in reasons[
+        "public_order*, asb* and police_* (police counts and rates) of other areas"]
+    short = next(k for k in reasons if k.startswith("public_order_per_10k*, asb_per_10k* of"))
+    assert "E02000001" in short and "never scaled up" in reasons[short]
+
+
+def test_a_part_year_is_never_called_annual(inputs):
+    """Issue 12, case 3: four months of police data used to be scaled up to a year."""
+    police = inputs.get("police_lsoa_month")
+    four = police[police["month"].isin(MONTHS[-4:])].reset_index(drop=True)
+    rows = by_code(build_area_indicators(Inputs({**inputs.tables, "police_lsoa_month": four})))
+    assert rows.loc["E01000002", "police_months"] == 4
+    assert rows.loc["E01000002", "police_period"] == "2022-03 to 2023-02"
+    part = four[(four["lsoa21_code"] == "E01000002") & (four["category"] == "public-order")]
+    assert rows.loc["E01000002", "public_order_count"] == part["count"].sum()
+    assert pd.isna(rows.loc["E01000002", "public_order_per_10k"])
+    assert "public_order_12m" not in rows.columns
+    assert CATALOGUE["public_order_per_10k"].unit == "per 10,000 residents a year"
+
+
+def test_benchmarks_count_only_areas_with_data_and_comparisons_follow(inputs):
+    """Issue 12, case 2: England's police rate is that of the districts with data, saying so."""
+    area, benchmarks = build_area_tables(inputs)
+    england = benchmarks[(benchmarks["area_code"] == "E92000001")
+                         & (benchmarks["indicator"] == "public_order_per_10k")].iloc[0]
+    assert (england["areas_with_data"], england["areas_total"]) == (0, 2)
+    assert pd.isna(england["value"])  # Townley has 11 months only: no district qualifies
+    assert coverage_label(england) == "the 0 of 2 districts with police data"
+    rows = by_code(area)
+    assert pd.isna(rows.loc["E01000002", "public_order_per_10k_vs_england"])
+    share = benchmarks[(benchmarks["indicator"] == "imd_pct_most_deprived_10")
+                       & (benchmarks["area_code"] == "E92000001")]
+    assert len(share) == 1
+
+
+@pytest.mark.parametrize(("shares", "levels"), [
+    (None, {"lad"}),  # never checked: districts only
+    ((0.841, 0.95, 0.9967), {"lad"}),  # super-generalised boundaries, as on the mirror
+    ((0.97, 0.992, 1.0), {"msoa", "lad"}),
+])
+def test_police_figures_only_where_placement_agrees_with_police_uk(inputs, shares, levels):
+    """Issue 12, case 4: crimes placed in super-generalised LSOAs disagree with police.uk's
+    own LSOA code for a sixth of crimes; LSOA figures then are not published."""
+    tables = dict(inputs.tables)
+    if shares is None:
+        del tables["police_placement_agreement"]
+    else:
+        tables["police_placement_agreement"] = agreement(*shares)
+    area = build_area_indicators(Inputs(tables))
+    counted = set(area.loc[area["public_order_count"].notna(), "level"])
+    assert counted == levels
+    months = build_area_months(Inputs(tables))
+    assert set(months.loc[months["public_order"].notna(), "level"]) == levels
+    withheld = [lv for lv in ("lsoa", "msoa") if lv not in levels]
+    reason = reasons_by_column(area)[f"{' and '.join(withheld)} public_order*, asb* and "
+                                     "police_* (police counts and rates)"]
+    assert ("not been checked" in reason if shares is None
+            else "84.1% at LSOA level" in reason or "97.0% at LSOA level" in reason)
 
 
 def test_months_sum_up_and_keep_missing_months(inputs):
@@ -333,6 +412,11 @@ def test_reports_keep_suppressed_counts_hidden(inputs):
     small = months.loc[("E06000001", "2023-01")]
     assert small["reports_total"] is pd.NA and small["reports_dispute"] is pd.NA
     assert small["reports_per_10k"] is pd.NA and bool(small["reports_suppressed"])
+    # no interval for a withheld count: its limits would give the count away
+    for hidden in (msoa, small):
+        assert hidden["reports_per_10k_lower"] is pd.NA
+        assert hidden["reports_per_10k_upper"] is pd.NA
+    assert lad["reports_per_10k_lower"] < lad["reports_per_10k"] < lad["reports_per_10k_upper"]
     quiet = months.loc[("E06000001", "2022-12")]  # inside the reports' months, no reports
     assert quiet["reports_total"] == 0 and not quiet["reports_suppressed"]
     assert months.loc[("E06000001", "2022-01"), "reports_total"] is pd.NA  # before reports
@@ -348,14 +432,14 @@ def test_build_joined_stores_both_tables_with_notes(tmp_path, inputs):
     started = time.perf_counter()
     stored = build_joined(cache, reports=report_aggregate())
     assert time.perf_counter() - started < 30
-    assert set(stored) == {AREA_TABLE, MONTH_TABLE}
+    assert set(stored) == {AREA_TABLE, MONTH_TABLE, BENCHMARK_TABLE}
     area = cache.load_table(AREA_TABLE)
     assert len(area) == 14 and cache.provenance(AREA_TABLE).source == "derived"
     notes = cache.provenance(AREA_TABLE).notes
     assert f"input iod2025_lsoa: sha256 {'ab' * 32}, fetched at" in " ".join(notes)
     assert any(n.startswith("input census2011_ethnicity_msoa missing") for n in notes)
     assert any(n.startswith("NA: lad IMD summaries as published (IoD 2025)") for n in notes)
-    assert any("built with the other joined table in" in n for n in notes)
+    assert any("built with the other joined tables in" in n for n in notes)
     months = cache.load_table(MONTH_TABLE)
     assert months.set_index(["area_code", "month"]).loc[("E06000001", "2022-11"),
                                                         "reports_total"] == 12
@@ -383,12 +467,33 @@ def test_national_build(national):
     # the mirror has Census 2021 counts by MSOA only: MSOA units, no LSOA populations
     assert set(rows.loc[rows["level"] == "lad", "seg_unit"].dropna()) == {"msoa"}
     assert rows.loc[rows["level"] == "lsoa", "population_2021"].isna().all()
-    # computed IoD 2019 district averages agree with File 10 where the district is the
-    # same; four Hertfordshire districts differ: the LSOA 2011 to 2022 district best fit
-    # does not follow their 2019 boundaries exactly
+    # issue 12, case 5: computed IoD 2019 district averages reproduce File 10 for every
+    # district whose code is unchanged, the four Hertfordshire districts included (East
+    # Herts 002D and Welwyn Hatfield 014C used to count in Stevenage and St Albans)
     both = rows.dropna(subset=["imd_avg_score_2019_published"])
     gap = (both["imd_avg_score_2019"] - both["imd_avg_score_2019_published"]).abs()
     assert len(both) == 306
-    assert sorted(gap.index[gap > 0.001]) == ["E07000240", "E07000241", "E07000242",
-                                              "E07000243"]
+    assert gap.max() <= 0.001, gap.sort_values().tail()
+    assert rows.loc["E07000243", "imd_avg_score_2019"] == pytest.approx(19.695, abs=0.001)
     assert stored[AREA_TABLE].rows == 40_920
+
+
+def test_no_comparison_with_a_benchmark_that_is_the_area_s_own_district():
+    from indicators.comparisons import compare_with_benchmarks
+
+    table = pd.DataFrame({
+        "area_code": ["E06000001", "E06000002", "E06000003", "E01000001"],
+        "lad_code": [pd.NA, pd.NA, pd.NA, "E06000001"], "level": ["lad"] * 3 + ["lsoa"],
+        "region_code": ["E12000001", "E12000002", "E12000002", "E12000001"],
+        "public_order_per_10k": [50.0, 80.0, 120.0, 55.0],
+        "public_order_per_10k_lower": [45.0, 75.0, 110.0, 40.0],
+        "public_order_per_10k_upper": [55.0, 85.0, 130.0, 70.0]})
+    benchmarks = pd.DataFrame({"area_code": ["E12000001", "E12000002", "E92000001"],
+                               "indicator": "public_order_per_10k",
+                               "value": [50.0, 100.0, 90.0]})
+    rows = compare_with_benchmarks(table, benchmarks).set_index("area_code")
+    assert rows["public_order_per_10k_vs_region"].isna()[["E06000001", "E01000001"]].all()
+    assert rows.loc["E06000002", "public_order_per_10k_vs_region"] == "Significantly lower"
+    assert rows.loc["E06000003", "public_order_per_10k_vs_region"] == "Significantly higher"
+    assert rows.loc["E06000001", "public_order_per_10k_vs_england"] == "Significantly lower"
+    assert rows.loc["E01000001", "public_order_per_10k_vs_england"] == "Significantly lower"

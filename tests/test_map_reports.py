@@ -144,6 +144,10 @@ def test_report_map_values_zero_suppressed_and_rates():
     rates = report_map_values(areas, counts, "2025", "rate").set_index("area_code")
     assert rates.at["A", "value"] == pytest.approx(60.0)
     assert rates.at["D", "value"] == 0
+    # every rate has its 95% interval, except where the count is withheld: an interval
+    # (a function of the count and the residents) would give the count away
+    assert rates.at["A", "lower"] < 60.0 < rates.at["A", "upper"]
+    assert rates.loc[["B", "C"], ["value", "lower", "upper"]].isna().all().all()
     assert report_years(counts.iloc[0:0], today=pd.Timestamp("2026-02-01").date()) == ["2026"]
     table = report_map_table(rates.reset_index(), report_indicator("rate", "2025"), "rate")
     assert list(table["Code"]) == ["A", "D", "B", "C"]
@@ -159,7 +163,9 @@ def test_trends_shows_all_reports_per_month_by_default(reports_app):
     table = app.dataframe[0].value
     assert table.to_dict("records") == [{
         "month": "2025-03", "all reports": "All reports", "reports": "6", "count": 6,
-        "rate_per_10k": table["rate_per_10k"].iloc[0]}]
+        "rate_per_10k": table["rate_per_10k"].iloc[0], "lower": table["lower"].iloc[0],
+        "upper": table["upper"].iloc[0]}]
+    assert table["lower"].iloc[0] < table["rate_per_10k"].iloc[0] < table["upper"].iloc[0]
     small = AppTest.from_file(APP, default_timeout=60)
     small.query_params.update(area="E09000002", level="lad")
     small.run()

@@ -162,3 +162,31 @@ def test_table_page_finds_by_name_or_code_in_any_case():
     assert none.empty and (pages, matching) == (1, 0)
     with pytest.raises(ValueError, match="size must be at least 1"):
         table_page(_table(5), size=0)
+
+
+def test_map_table_gives_a_rate_its_interval_months_and_residents_note():
+    """Issue 12, cases 3 and 8: every rate states its months; the City's says its residents
+    are the wrong denominator."""
+    frame = pd.DataFrame({
+        "area_code": ["E09000001", "E06000016"], "area_name": ["City of London", "Leicester"],
+        "public_order_per_10k": pd.array([500.0, 96.4], dtype="Float64"),
+        "public_order_per_10k_lower": pd.array([454.2, 93.5], dtype="Float64"),
+        "public_order_per_10k_upper": pd.array([549.1, 99.4], dtype="Float64"),
+        "police_period": ["2022-07 to 2023-06", "2021-11 to 2022-10"],
+        "denominator_flag": pd.array(["City of London: about 360,000 people", None],
+                                     dtype="string"),
+    })
+    table = map_table(frame, get_indicator("public_order_per_10k"), {}, "lad").set_index("Code")
+    assert table.loc["E09000001", "95% CI"] == "454.2 to 549.1"
+    assert table.loc["E06000016", "Period"] == "2021-11 to 2022-10"
+    assert table.loc["E09000001", "Residents note"].startswith("City of London")
+    assert table.loc["E06000016", "Residents note"] == ""
+
+
+def test_withheld_police_levels_say_why_on_the_map():
+    reasons = {"lsoa and msoa public_order*, asb* and police_* (police counts and rates)":
+               "placement agrees for 86.8% at LSOA level"}
+    why = missing_reasons(reasons, "public_order_per_10k", "lsoa", pd.Series(["E01000001"]))
+    assert why.iloc[0] == "placement agrees for 86.8% at LSOA level"
+    assert missing_reasons(reasons, "public_order_per_10k", "lad",
+                           pd.Series(["E06000016"])).iloc[0].startswith("not in the joined")

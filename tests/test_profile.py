@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from indicators.profile import build_profile, compose_sentences, decile_of, find_similar
+from indicators.benchmarks import compute_benchmarks
+from indicators.profile import (
+    build_profile,
+    comparison_table,
+    compose_sentences,
+    decile_of,
+    find_similar,
+)
 from indicators.profile_export import Source, render_charts, render_html, render_pdf
 
 
@@ -21,18 +28,41 @@ def districts(n: int = 20) -> pd.DataFrame:
         "simpson_diversity": [0.1 + 0.03 * i for i in range(n)],
         "d_asian": [0.5 - 0.01 * i for i in range(n)],
         "public_order_per_10k": [50.0] + [None] * (n - 1),
+        "public_order_per_10k_lower": [45.7] + [None] * (n - 1),
+        "public_order_per_10k_upper": [54.6] + [None] * (n - 1),
+        "public_order_per_10k_vs_england": ["Similar"] + [None] * (n - 1),
+        "police_period": ["2021-11 to 2022-10"] + [None] * (n - 1),
     })
 
 
+def benchmarks() -> pd.DataFrame:
+    """Region and England figures as the build computes them (indicators.benchmarks)."""
+    rows = districts().assign(level="lad", public_order_count=[500] + [None] * 19,
+                              police_period="2021-11 to 2022-10")
+    return compute_benchmarks(rows, pd.DataFrame(index=["E12000001", "E92000001"]),
+                              pd.DataFrame({"region_code": ["E12000001", "E12000002"],
+                                            "region_name": ["North East", "North West"]}))
+
+
 def test_rank_decile_region_and_england():
-    profile = build_profile(districts(), "E06000000", {"E12000001": "North East"})
+    profile = build_profile(districts(), "E06000000", {"E12000001": "North East"},
+                            benchmarks=benchmarks())
     table = profile.indicators.set_index("id")
     assert table.loc["imd_avg_score", "rank"] == 1 and table.loc["imd_avg_score", "of"] == 20
     assert table.loc["imd_avg_score", "decile"] == 1
     assert table.loc["population_2021", "england"] == sum(100_000 + 1000 * i for i in range(20))
-    # one district of 20 has police data: no rank, no comparison
+    # one district of 20 has police data: no rank; England is that district, and says so
     assert pd.isna(table.loc["public_order_per_10k", "rank"])
     assert "only 1 of 20" in table.loc["public_order_per_10k", "coverage"]
+    assert table.loc["public_order_per_10k", "england_note"] == (
+        "the 1 of 20 districts with police data")
+    assert table.loc["public_order_per_10k", "england"] == pytest.approx(50.0)
+    assert table.loc["public_order_per_10k", "period"] == "2021-11 to 2022-10"
+    shown = comparison_table(profile).set_index("Indicator")
+    row = shown.loc["Public-order offences per 10,000 residents a year (2021-11 to 2022-10)"]
+    assert row["England"] == "50.0 (the 1 of 20 districts with police data)"
+    assert row["95% CI"] == "45.7 to 54.6"
+    assert row["Compared with England"] == "Similar"
     assert profile.region_name == "North East"
     assert decile_of(31, 309) == 2 and decile_of(309, 309) == 10
 
@@ -49,7 +79,8 @@ def test_sentences_only_from_real_values():
     profile = build_profile(districts(), "E06000000")
     text = " ".join(profile.sentences)
     assert "among the 10% most deprived districts in England (rank 1 of 20" in text
-    assert "Police recorded 50.0 public-order offences" in text
+    assert ("Police recorded 50.0 public-order offences per 10,000 residents a year in "
+            "Ménage-sur-Łódź over 2021-11 to 2022-10 (95% CI 45.7 to 54.6)") in text
     empty = profile.indicators.assign(value=None)
     assert compose_sentences("X", "lad", empty) == []
 
@@ -71,3 +102,23 @@ def test_html_is_self_contained_and_escaped(exported):
     page = render_html(*exported)
     assert "Ménage-sur-Łódź" in page and "data:image/png;base64," in page
     assert "Census &lt;TS021&gt;" in page and "<TS021>" not in page
+
+
+def test_city_of_london_rates_carry_the_residents_note():
+    """Issue 12, case 8: the City's 500 offences per 10,000 residents rest on 8,584
+    residents and several hundred thousand workers; the note says so beside the rate."""
+    from indicators.denominators import compute_denominator_flags
+
+    areas = pd.DataFrame({"area_code": ["E09000001", "E02000001", "E01000001", "E06000016"],
+                          "lad_code": ["E09000001"] * 3 + ["E06000016"]})
+    flags = compute_denominator_flags(areas)
+    assert flags.iloc[:3].str.startswith("City of London: about 360,000 people").all()
+    assert pd.isna(flags.iloc[3])
+    rows = districts().assign(denominator_flag=[flags.iloc[0]] + [None] * 19)
+    profile = build_profile(rows, "E06000000", benchmarks=benchmarks())
+    police = comparison_table(profile).set_index("Indicator").filter(like="Public-order",
+                                                                     axis=0).iloc[0]
+    assert police["Note"].startswith("City of London")
+    assert "Note: City of London" in " ".join(profile.sentences)
+    shown = comparison_table(profile).set_index("Indicator")
+    assert shown.loc["Residents (Census 2021)", "Note"] == ""

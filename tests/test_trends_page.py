@@ -33,16 +33,35 @@ def months_table() -> pd.DataFrame:
     })
 
 
-def test_police_series_sums_districts_that_published():
-    residents = pd.DataFrame({"area_code": [HARTLEPOOL], "population_2021": [100_000]})
+def test_one_district_with_data_is_not_drawn_as_its_region_or_england():
+    """Issue 12, case 2: with police data for one district only, the "North East" and
+    "England" lines were that district again, drawn exactly on top of it."""
+    residents = pd.DataFrame({"area_code": [HARTLEPOOL, "E06000002", "E06000047"],
+                              "region_code": [NORTH_EAST] * 3,
+                              "population_2021": [100_000, 140_000, 520_000]})
     series = compute_police_series(months_table(), residents, PLACES)
-    order = series[series["measure"] == "Public-order offences"]
-    region = order[order["place"] == "North East"]
-    assert list(region["month"]) == ["2024-01", "2024-02"]  # April not published
-    assert list(region["rate_per_10k"]) == [1.0, 2.0]
-    assert list(region["districts"]) == [1, 1]
+    assert set(series["place"]) == {"Hartlepool"}
+    assert [why.split(" is not drawn")[0] for why in series.attrs["not_drawn"]] == [
+        "North East", "England"]
     asb = series[series["measure"] == "Anti-social behaviour"]
     assert compute_missing_months(asb, "Hartlepool") == ["2024-03"]
+
+
+def test_partial_coverage_is_named_for_the_districts_it_comes_from():
+    two = pd.concat([months_table(), months_table().assign(
+        area_code="E06000002", area_name="Darlington", lad_code="E06000002")])
+    residents = pd.DataFrame({"area_code": [HARTLEPOOL, "E06000002", "E06000047"],
+                              "region_code": [NORTH_EAST] * 3,
+                              "population_2021": [100_000, 100_000, 520_000]})
+    series = compute_police_series(two, residents, PLACES)
+    order = series[series["measure"] == "Public-order offences"]
+    england = order[order["place"] == "England: the 2 of 3 districts with police data"]
+    assert list(england["month"]) == ["2024-01", "2024-02"]  # April not published
+    assert list(england["rate_per_10k"]) == [1.0, 2.0]
+    assert list(england["districts"]) == [2, 2]
+    assert (england["lower"] < england["rate_per_10k"]).all()
+    assert (england["rate_per_10k"] < england["upper"]).all()
+    assert "England" not in set(series["place"])
 
 
 def test_report_series_keeps_suppressed_cells_as_text():

@@ -19,7 +19,8 @@ from data_sources.registry import DATASETS
 from data_sources.status import StatusRow, cache_status
 from geo.hierarchy import build_hierarchy
 from geo.tiles import TileIndex, load_tile_index
-from indicators.catalogue import Indicator, get_indicator, indicators_for
+from indicators.benchmarks import BENCHMARK_TABLE
+from indicators.catalogue import INTERVAL_SUFFIXES, Indicator, get_indicator, indicators_for
 from indicators.joined import AREA_TABLE, reasons_by_column
 from settings import get_settings
 from ui.map_payload import MapLayer
@@ -74,6 +75,21 @@ def load_joined(level: str) -> pd.DataFrame:
     return _joined(str(get_settings().cache_dir), manifest_stamp(), level)
 
 
+@st.cache_resource(ttl=3600, show_spinner=False, max_entries=2)
+def _benchmarks(cache_dir: str, stamp: float) -> pd.DataFrame | None:
+    try:
+        return open_cache().load_table(BENCHMARK_TABLE)
+    except NotCachedError:
+        return None
+
+
+def load_benchmarks() -> pd.DataFrame | None:
+    """The region and England figures of every indicator (``joined_benchmarks``), or None
+    when the joined dataset was built before they existed (shared by every session: read
+    only)."""
+    return _benchmarks(str(get_settings().cache_dir), manifest_stamp())
+
+
 def load_na_reasons() -> dict[str, str]:
     """Why columns of the joined dataset are empty, by the text naming them."""
     return dict(reasons_by_column(load_joined("lad")))
@@ -103,8 +119,8 @@ def load_hierarchy() -> pd.DataFrame:
 def _available(cache_dir: str, stamp: float, level: str) -> list[str]:
     rows = load_joined(level)
     return [e.id for e in indicators_for(level)
-            if e.id in rows.columns and pd.api.types.is_numeric_dtype(rows[e.id])
-            and rows[e.id].notna().any()]
+            if e.id in rows.columns and not e.id.endswith(INTERVAL_SUFFIXES)
+            and pd.api.types.is_numeric_dtype(rows[e.id]) and rows[e.id].notna().any()]
 
 
 def load_available_indicators(level: str) -> list[Indicator]:

@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 from plotly.colors import sample_colorscale, sequential
 
-from indicators.catalogue import Indicator
+from indicators.catalogue import INTERVAL_SUFFIXES, Indicator
+from indicators.profile import PERIODS
+from indicators.rates import format_interval
 from indicators.segregation_null import (
     SUFFIXES,
     benchmark_note,
@@ -230,17 +232,21 @@ def map_table(frame: pd.DataFrame, indicator: Indicator, reasons: Mapping[str, s
     """The text equivalent of the map: one row per area, highest rank first.
 
     ``frame`` has area_code, area_name and a column named after the indicator. The
-    returned columns are Area, Code, the indicator's label with its unit, Rank and Note
-    (why there is no value; for D and isolation, what the value is against random
-    placement, with the columns "If spread at random" and "95% range if random").
+    returned columns are Area, Code, the indicator's label with its unit, then for a rate
+    with limits its 95% CI, the months behind it (Period) and the Residents note when
+    ``frame`` has them, then Rank and Note (why there is no value; for D and isolation,
+    what the value is against random placement, with the columns "If spread at random"
+    and "95% range if random").
     """
     values = pd.to_numeric(frame[indicator.id], errors="coerce").astype("float64")
     table = pd.DataFrame({
         "Area": frame["area_name"].astype("string"),
         "Code": frame["area_code"].astype("string"),
         f"{indicator.label} ({indicator.unit})": values.round(indicator.decimals),
-        "Rank": rank_values(values, indicator.polarity),
     })
+    for name, values_of in rate_columns(frame, indicator).items():
+        table[name] = values_of
+    table["Rank"] = rank_values(values, indicator.polarity)
     na = values.isna()
     table["Note"] = ""
     placed = random_placement(frame, indicator)
@@ -258,6 +264,24 @@ def map_table(frame: pd.DataFrame, indicator: Indicator, reasons: Mapping[str, s
         table.loc[na, "Note"] = NO_VALUE + ": " + missing_reasons(
             reasons, indicator.id, level, frame.loc[na, "area_code"])
     return table.sort_values(["Rank", "Area"], na_position="last").reset_index(drop=True)
+
+
+def rate_columns(frame: pd.DataFrame, indicator: Indicator) -> dict[str, pd.Series]:
+    """What the map's table shows beside a rate: its 95% interval, the months behind it and
+    the residents note (each only when ``frame`` has it)."""
+    columns: dict[str, pd.Series] = {}
+    lower, upper = (f"{indicator.id}{end}" for end in INTERVAL_SUFFIXES)
+    if lower in frame.columns and upper in frame.columns:
+        columns["95% CI"] = pd.Series(
+            [format_interval(lo, hi, indicator.decimals).removeprefix("95% CI ")
+             for lo, hi in zip(frame[lower], frame[upper], strict=True)],
+            index=frame.index, dtype="string")
+    period = PERIODS.get(indicator.id)
+    if period and period in frame.columns:
+        columns["Period"] = frame[period].astype("string")
+    if indicator.unit.startswith("per 10,000") and "denominator_flag" in frame.columns:
+        columns["Residents note"] = frame["denominator_flag"].astype("string").fillna("")
+    return columns
 
 
 def table_page(table: pd.DataFrame, query: str = "", page: int = 1,

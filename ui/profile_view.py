@@ -13,7 +13,14 @@ from indicators.catalogue import CATALOGUE
 from indicators.profile import SIMILAR_K, Profile, build_profile
 from indicators.profile_export import Source, render_charts, render_html, render_pdf
 from settings import get_settings
-from ui.cached import data_ready, load_hierarchy, load_joined, load_provenance, manifest_stamp
+from ui.cached import (
+    data_ready,
+    load_benchmarks,
+    load_hierarchy,
+    load_joined,
+    load_provenance,
+    manifest_stamp,
+)
 from ui.report_counts import load_public_counts, report_store_status
 
 PROFILE_LEVELS = ("lad", "msoa", "lsoa")
@@ -42,7 +49,7 @@ def region_names() -> dict[str, str]:
 
 @st.cache_data(ttl=3600, show_spinner=False)
 def _profile(cache_dir: str, stamp: float, code: str, level: str, k: int) -> Profile:
-    return build_profile(load_joined(level), code, region_names(), k)
+    return build_profile(load_joined(level), code, region_names(), k, load_benchmarks())
 
 
 def load_profile(code: str, k: int = SIMILAR_K) -> Profile | None:

@@ -15,6 +15,7 @@ from datetime import date
 import pandas as pd
 
 from indicators.catalogue import Indicator, get_indicator
+from indicators.rates import format_interval, rate_with_limits
 from ui.report_counts import load_public_counts
 
 MEASURES = {"count": "Number of reports", "rate": "Reports per 10,000 residents"}
@@ -63,7 +64,8 @@ def report_map_values(areas: pd.DataFrame, counts: pd.DataFrame, year: str,
     DataFrame
         area_code, area_name, value (Float64; NA when suppressed or, for rates, when the
         residents are unknown), shown (what a table shows: "<5", "[c]" or the number)
-        and note (why there is no value).
+        and note (why there is no value); for rates also lower and upper, the exact 95%
+        limits (NA wherever the count is suppressed, so no interval reveals it).
     """
     year_rows = counts[counts["period"] == year].set_index("area_code")
     out = areas[["area_code", "area_name"]].reset_index(drop=True).copy()
@@ -74,9 +76,15 @@ def report_map_values(areas: pd.DataFrame, counts: pd.DataFrame, year: str,
     shown = count.astype("string")
     shown[present] = year_rows["shown"].reindex(codes[present]).to_numpy()
     if measure == "rate":
-        residents = year_rows["residents"].reindex(codes).astype("Float64").to_numpy()
-        value = count.astype("Float64") / residents * 10_000
-        value[~present] = 0.0
+        residents = year_rows["residents"].reindex(codes).astype("Float64")
+        if "population_2021" in areas.columns:  # an area without reports is not in counts
+            known = areas["population_2021"].reset_index(drop=True).astype("Float64")
+            residents = residents.reset_index(drop=True).fillna(known)
+        # a suppressed count is NA, so its rate and interval stay NA
+        rated = rate_with_limits(count, pd.Series(residents.to_numpy(), index=out.index))
+        value = rated["rate"]
+        value[~present & value.isna()] = 0.0
+        out["lower"], out["upper"] = rated["lower"].to_numpy(), rated["upper"].to_numpy()
     else:
         value = count.astype("Float64")
     out["value"] = value.to_numpy()
@@ -96,6 +104,8 @@ def report_map_table(values: pd.DataFrame, indicator: Indicator, measure: str) -
     if measure == "rate":
         table[f"{indicator.label} ({indicator.unit})"] = values["value"].round(
             indicator.decimals)
+        table["95% CI"] = [format_interval(lo, hi, indicator.decimals).removeprefix("95% CI ")
+                           for lo, hi in zip(values["lower"], values["upper"], strict=True)]
     table["Note"] = values["note"]
     order = values["value"].astype("Float64").fillna(-1).to_numpy()
     return table.iloc[(-order).argsort(kind="stable")].reset_index(drop=True)

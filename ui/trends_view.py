@@ -5,10 +5,11 @@ tested with hand-made frames; the ``load_*`` and ``render_*`` functions are the 
 Streamlit side (cached reads of the month table and of the report aggregates, and the
 chart + table + CSV block every chart is drawn with).
 
-Region and England figures are put together from the districts of the joined dataset:
-police rates are the sum of the counts of the districts whose force published that month
-divided by their residents; the before/after measures are population-weighted averages of
-the districts' values. The page says so next to each chart.
+Region and England figures: monthly police rates are the sum of the counts of the
+districts whose force published that month divided by their residents, named for those
+districts when not all have data and not drawn when they are only the area's own
+district; the before/after measures are the build's region and England figures
+(``joined_benchmarks``, computed once per indicator). The page says so next to each chart.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from plotly.colors import qualitative
 
 from data_sources.cache import open_cache
 from data_sources.errors import NotCachedError
+from indicators.benchmarks import benchmark_of
 from indicators.catalogue import GROUPS, get_indicator
 from indicators.joined import MONTH_TABLE
+from indicators.rates import rate_with_limits
 from reports.taxonomy import CATEGORIES, TENSION_LEVELS
 from settings import get_settings
 from ui.cached import manifest_stamp
@@ -73,12 +76,20 @@ def compute_police_series(months: pd.DataFrame, residents: pd.DataFrame,
                           places: list[Place]) -> pd.DataFrame:
     """Public-order and ASB offences per month and per 10,000 residents, for each place.
 
+    A region or England line adds up the districts whose force published that month, and is
+    named for what it is when not every district of the place has police data ("England:
+    the 1 of 309 districts with police data"). It is not drawn at all when those districts
+    are only the selected area's own district: it would be that district again, not a
+    region or England. ``attrs["not_drawn"]`` says which lines were left out and why.
+
     Parameters
     ----------
     months
-        ``joined_area_month`` (area_code, level, region_code, month, public_order, asb).
+        ``joined_area_month`` (area_code, level, region_code, month, public_order, asb and
+        their ``_month_per_10k`` rates with ``_lower`` / ``_upper`` limits).
     residents
-        Joined rows (area_code, population_2021) of the districts and of the area.
+        Joined rows (area_code, region_code, population_2021) of every district, and of
+        the area itself.
     places
         From :func:`compute_places`.
 
@@ -86,50 +97,88 @@ def compute_police_series(months: pd.DataFrame, residents: pd.DataFrame,
     -------
     DataFrame
         One row per place, measure and month: place, month, measure, offences, residents,
-        rate_per_10k, districts (how many districts' forces published; NA for the area
-        itself). Months without published data are absent.
+        rate_per_10k, lower, upper (95% limits), districts (how many districts' forces
+        published; NA for the area itself). Months without published data are absent.
     """
-    people = residents.reindex(columns=["area_code", "population_2021"]).set_index(
-        "area_code")["population_2021"]
-    parts = []
+    people = residents.drop_duplicates("area_code").set_index("area_code")
+    population = people["population_2021"]
+    district_rows = months[months["level"] == "lad"]
+    own = months.loc[months["area_code"] == places[0].code, "lad_code"]
+    own_district = str(own.iloc[0]) if not own.empty else None
+    parts, not_drawn = [], []
     for place in places:
         if place.level in ("lsoa", "msoa", "lad"):
-            rows = months[(months["area_code"] == place.code)]
-            base = people.get(place.code, pd.NA)
+            rows, label = months[months["area_code"] == place.code], place.name
         else:
-            rows = months[months["level"] == "lad"]
-            if place.level == "region":
-                rows = rows[rows["region_code"] == place.code]
-            base = None
-        for measure, label in POLICE_MEASURES.items():
+            rows = (district_rows if place.level == "country"
+                    else district_rows[district_rows["region_code"] == place.code])
+            label, why = _benchmark_label(place, rows, people, own_district)
+            if why:
+                not_drawn.append(why)
+                continue
+        for measure, name in POLICE_MEASURES.items():
             known = rows[rows[measure].notna()]
             if known.empty:
                 continue
-            if base is None:  # region or England: sum of the districts that published
-                pop = known["area_code"].map(people).astype("Float64")
-                frame = pd.DataFrame({"month": known["month"], "offences": known[measure],
-                                      "residents": pop}).dropna()
-                grouped = frame.groupby("month").agg(
-                    offences=("offences", "sum"), residents=("residents", "sum"),
-                    districts=("offences", "size")).reset_index()
-                grouped["rate_per_10k"] = (grouped["offences"].astype("Float64")
-                                           / grouped["residents"].astype("Float64") * 10_000)
-            else:  # the area itself: its own count and the joined table's rate
-                grouped = pd.DataFrame({
-                    "month": known["month"].to_numpy(), "offences": known[measure].to_numpy(),
-                    "residents": base, "districts": pd.NA,
-                    "rate_per_10k": known[f"{measure}_month_per_10k"].to_numpy()})
-            parts.append(grouped.assign(place=place.name, measure=label))
-    columns = ["place", "month", "measure", "offences", "residents", "rate_per_10k",
-               "districts"]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    table = pd.concat(parts, ignore_index=True)[columns]
+            parts.append(_police_lines(known, measure, population, place).assign(
+                place=label, measure=name))
+    columns = ["place", "month", "measure", "offences", "residents", "rate_per_10k", "lower",
+               "upper", "districts"]
+    table = (pd.concat(parts, ignore_index=True)[columns] if parts
+             else pd.DataFrame(columns=columns))
     table["offences"] = table["offences"].astype("Int64")
     table["residents"] = table["residents"].astype("Float64").round().astype("Int64")
     table["districts"] = table["districts"].astype("Int64")
-    table["rate_per_10k"] = table["rate_per_10k"].astype("Float64").round(2)
-    return table.sort_values(["measure", "place", "month"]).reset_index(drop=True)
+    for column in ("rate_per_10k", "lower", "upper"):
+        table[column] = table[column].astype("Float64").round(2)
+    table = table.sort_values(["measure", "place", "month"]).reset_index(drop=True)
+    table.attrs["not_drawn"] = not_drawn
+    return table
+
+
+def _benchmark_label(place: Place, rows: pd.DataFrame, people: pd.DataFrame,
+                     own_district: str | None) -> tuple[str, str | None]:
+    """The line's name, or why it is not drawn: England only when every district has data."""
+    if "region_code" in people.columns:
+        pool = people[people.index.str.match(r"E0[6-9]")]
+        if place.level == "region":
+            pool = pool[pool["region_code"] == place.code]
+        total = len(pool)
+    else:
+        total = rows["area_code"].nunique()
+    with_data = set(rows.loc[rows[list(POLICE_MEASURES)].notna().any(axis=1), "area_code"])
+    if not with_data:
+        return place.name, f"{place.name}: no district has police data"
+    if own_district is not None and with_data == {own_district}:
+        return place.name, (f"{place.name} is not drawn: its only district with police data "
+                            f"is the selected area's own ({own_district}), so its line would "
+                            "repeat that district")
+    if len(with_data) >= total:
+        return place.name, None
+    return f"{place.name}: the {len(with_data):,} of {total:,} districts with police data", None
+
+
+def _police_lines(known: pd.DataFrame, measure: str, population: pd.Series,
+                  place: Place) -> pd.DataFrame:
+    """Monthly offences, residents, rate and 95% limits of one place."""
+    if place.level in ("lsoa", "msoa", "lad"):
+        return pd.DataFrame({
+            "month": known["month"].to_numpy(), "offences": known[measure].to_numpy(),
+            "residents": population.get(place.code, pd.NA), "districts": pd.NA,
+            "rate_per_10k": known[f"{measure}_month_per_10k"].to_numpy(),
+            "lower": known[f"{measure}_month_per_10k_lower"].to_numpy()
+            if f"{measure}_month_per_10k_lower" in known else pd.NA,
+            "upper": known[f"{measure}_month_per_10k_upper"].to_numpy()
+            if f"{measure}_month_per_10k_upper" in known else pd.NA})
+    frame = pd.DataFrame({"month": known["month"], "offences": known[measure],
+                          "residents": known["area_code"].map(population).astype("Float64")}
+                         ).dropna()
+    grouped = frame.groupby("month").agg(offences=("offences", "sum"),
+                                         residents=("residents", "sum"),
+                                         districts=("offences", "size")).reset_index()
+    rated = rate_with_limits(grouped["offences"], grouped["residents"])
+    return grouped.assign(rate_per_10k=rated["rate"], lower=rated["lower"],
+                          upper=rated["upper"])
 
 
 def compute_missing_months(series: pd.DataFrame, place: str) -> list[str]:
@@ -155,19 +204,9 @@ def change_measures(level: str) -> list[tuple[str, str, str]]:
     return pairs
 
 
-def _weighted(frame: pd.DataFrame, column: str) -> float | None:
-    values = pd.to_numeric(frame[column], errors="coerce").astype("float64")
-    if "population_2021" not in frame:
-        return None
-    weights = pd.to_numeric(frame["population_2021"], errors="coerce").astype("float64")
-    known = values.notna() & weights.notna() & (weights > 0)
-    if not known.any():
-        return None
-    return float((values[known] * weights[known]).sum() / weights[known].sum())
-
-
 def compute_changes(area_rows: pd.DataFrame, districts: pd.DataFrame,
-                    places: list[Place]) -> pd.DataFrame:
+                    places: list[Place], benchmarks: pd.DataFrame | None = None
+                    ) -> pd.DataFrame:
     """Earlier and latest value and change of each before/after measure, per place.
 
     Parameters
@@ -176,10 +215,12 @@ def compute_changes(area_rows: pd.DataFrame, districts: pd.DataFrame,
         Joined rows of the selected area's level (used for the area itself).
     districts
         Joined district rows (area_code, region_code, population_2021, measures): the
-        area's district for district-only measures, and regions and England as the
-        population-weighted average of their districts.
+        area's district for district-only measures.
     places
         From :func:`compute_places`.
+    benchmarks
+        ``joined_benchmarks``: the region and England figures, computed once per
+        indicator at build time (none without it).
 
     Returns
     -------
@@ -204,14 +245,15 @@ def compute_changes(area_rows: pd.DataFrame, districts: pd.DataFrame,
                 after = _value(hit, latest_id)
                 how = "its own value" if local else f"its district's value ({code})"
             else:
-                pool = districts if place.level == "country" else districts[
-                    districts["region_code"] == place.code]
-                before = _weighted(pool, earlier_id) if earlier_id in pool else None
-                after = _weighted(pool, latest_id) if latest_id in pool else None
-                counts = [int(pool[c].notna().sum()) if c in pool else 0
-                          for c in (earlier_id, latest_id)]
-                how = ("population-weighted average of its districts "
-                       f"({counts[0]:,} with a value then, {counts[1]:,} now)")
+                then = benchmark_of(benchmarks, earlier_id, place.code)
+                now = benchmark_of(benchmarks, latest_id, place.code)
+                before = None if then is None or pd.isna(then["value"]) else float(then["value"])
+                after = None if now is None or pd.isna(now["value"]) else float(now["value"])
+                how = "; ".join(dict.fromkeys(
+                    f"{row['method']} ({row['areas_with_data']:,} of {row['areas_total']:,} "
+                    f"{row['areas_noun']})" for row in (then, now) if row is not None)) or (
+                    "no region or England figure in the cache: rebuild the joined dataset "
+                    "(python -m data_sources build)")
             rows.append({
                 "topic": topic, "measure": latest.label, "place": place.name,
                 "earlier": _round(before, latest.decimals),
@@ -244,9 +286,12 @@ def compute_report_series(counts: pd.DataFrame, breakdown: str) -> pd.DataFrame:
 
     ``counts`` is a table of :func:`reports.aggregate.load_report_counts`. Suppressed
     cells keep ``count`` empty and ``shown`` "<5" or "[c]": they are listed, never drawn
-    as numbers.
+    as numbers, and have no rate or 95% interval (``lower``, ``upper``).
     """
     labels = TERMS.get(breakdown, {})
+    residents = counts["residents"] if "residents" in counts.columns else pd.Series(
+        pd.NA, index=counts.index)
+    rated = rate_with_limits(counts["count"], residents)  # NA wherever the count is withheld
     table = pd.DataFrame({
         "month": counts["period"].astype("string"),
         BREAKDOWNS.get(breakdown, "group").lower(): counts["group"].map(
@@ -254,6 +299,7 @@ def compute_report_series(counts: pd.DataFrame, breakdown: str) -> pd.DataFrame:
         "reports": counts["shown"].astype("string"),
         "count": counts["count"].astype("Int64"),
         "rate_per_10k": counts["rate_per_10k"].astype("Float64").round(2),
+        "lower": rated["lower"].round(2), "upper": rated["upper"].round(2),
     })
     return table.sort_values(list(table.columns[:2])).reset_index(drop=True)
 
@@ -261,12 +307,20 @@ def compute_report_series(counts: pd.DataFrame, breakdown: str) -> pd.DataFrame:
 # ---------------------------------------------------------------- figures
 def build_line_figure(table: pd.DataFrame, x: str, y: str, colour: str, y_title: str,
                       title: str) -> go.Figure:
-    """Lines of ``y`` over ``x``, one per value of ``colour``; gaps where a month is missing."""
+    """Lines of ``y`` over ``x``, one per value of ``colour``; gaps where a month is missing;
+    95% intervals as error bars when the table has ``lower`` and ``upper``."""
     fig = go.Figure()
     for i, (name, part) in enumerate(table.groupby(colour, sort=False)):
         part = part.sort_values(x)
+        error = None
+        if {"lower", "upper"} <= set(part.columns) and part["upper"].notna().any():
+            value = part[y].astype("float64")
+            error = {"type": "data", "symmetric": False, "thickness": 1, "width": 3,
+                     "array": (part["upper"].astype("float64") - value).to_numpy(),
+                     "arrayminus": (value - part["lower"].astype("float64")).to_numpy()}
         fig.add_trace(go.Scatter(
             x=part[x], y=part[y].astype("float64"), name=str(name), mode="lines+markers",
+            error_y=error,
             line={"color": PLACE_COLOURS[i % 3], "dash": PLACE_DASHES[i % 3], "width": 2},
             hovertemplate=f"%{{x}}<br>{name}: %{{y:,.2f}}<extra></extra>"))
     _layout(fig, title, y_title)

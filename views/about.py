@@ -10,10 +10,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from data_sources.police_placement import DATASET as AGREEMENT
 from indicators.catalogue import CATALOGUE, LEVELS, THEMES
 from indicators.provenance_files import OS_STATEMENT
 from indicators.segregation_null import SMALL_GROUP
-from ui.cached import load_status
+from ui.cached import load_provenance, load_status
 
 THEME_TITLES = {
     "identifier": "Identifiers (the key columns of every row)",
@@ -203,6 +204,13 @@ is deprived, and a rank cannot be compared between editions as if it were a meas
   score, and its rank and decile are worked out again against all 2019 LSOAs;
 - **complex**: boundaries were redrawn; it takes the values of its most populous 2011 LSOA.
 
+The IoD 2019 district and MSOA summaries are computed from the 2011 LSOAs themselves, each
+counted whole in the 2022 district, then the 2021 MSOA, where most of its residents live
+(the residents of its 2021 LSOAs, shared among the 2011 LSOAs they came from). This
+reproduces the published File 10 of 2019 for every district whose code has not changed, to
+within 0.001: a 2011 LSOA split between two districts (East Hertfordshire 002D, partly in
+Stevenage since 2021) counts in the district holding most of its people.
+
 **District and MSOA summaries** are computed here from the LSOA values with the official
 method of IoD File 10, so that every district and MSOA of the 2021 geography has them
 (the published File 10 figures are kept beside them as `…_published` where the district
@@ -223,6 +231,85 @@ $R_i = N + 1 - r_i$ (so that higher means more deprived):
 
 A summary is left empty when an input it needs is missing for any of the area's LSOAs.
 """)
+
+
+def render_rates() -> None:
+    st.markdown("""
+**In plain English.** A rate of 96 public-order offences per 10,000 residents is a count of
+events divided by the number of people who live there. Counts go up and down by chance from
+year to year, and small areas have small counts, so every rate comes with a range and says
+which months it covers.
+
+**Which months.** Police counts (`public_order_count`, `asb_count`) cover the 12 calendar
+months that end with the area's latest month of published data (`police_period`);
+`police_months` says how many of those 12 have data. A rate **per 10,000 residents a year**
+(`public_order_per_10k`, `asb_per_10k`) is given only when all 12 months have data. It is
+never scaled up from fewer months: with 4 months of data you get the count for those 4
+months and no annual rate. Monthly rates (`*_month_per_10k`, `reports_per_10k`) are per
+month and say which month.
+
+**95% confidence intervals** (`*_lower`, `*_upper`). A count of events is treated as a
+Poisson count, as Public Health England's Fingertips profiles do, and its exact 95% limits
+are worked out from the chi-squared distribution (for a count of 0: 0 to 3.7 events). The
+limits are divided by the residents like the rate. Read "96.4 (95% CI 93.5 to 99.4)" as:
+a rate this far from 96.4 would be unusual if nothing but chance were at work.
+
+**Compared with the region and England** (`*_vs_region`, `*_vs_england`), in Fingertips'
+words: **significantly higher** when the region's or England's rate is below the area's
+interval, **significantly lower** when it is above, **similar** when it lies inside. "Similar"
+does not mean the same; it means the difference could be chance.
+
+**Region and England figures** are computed once for each indicator when the data is
+built (`joined_benchmarks`) and used everywhere, from all the areas with data and the way the
+indicator itself is computed: England's share of LSOAs in its most deprived 10% is 10.0%
+on every profile. Police rates of a region or England come only from the districts with 12
+complete months of police data, and say how many
+("the 1 of 309 districts with police data"); they are not shown as England's when only
+some districts have data, and Trends does not draw a region or England line that would only
+repeat the area's own district.
+
+**Tension reports.** A report count of 1 to 4, or one withheld so that such a count cannot
+be worked out, has no rate and no interval: an interval is worked out from the count, so it
+would give the count away.
+
+**Residents note** (`denominator_flag`). Where many more people are there on a working day
+than live there, a rate per resident is not comparable with other areas. The City of London
+had about 360,000 people on a working day against 7,375 residents in the 2011 Census (ONS
+workday population, table WP102EW), nearly 50 times as many; its 8,584 residents of 2021 are
+the denominator of its rates, so they carry a note. A district is flagged when its workday
+population is at least 10 times its residents: only the City is. Busy small areas elsewhere
+(city centres, airports, shopping centres) can draw many more people by day too; without
+workplace counts for small areas we cannot flag them, so read their rates with care.
+""")
+    st.markdown(placement_text())
+
+
+def placement_text() -> str:
+    """Where crimes are placed, and the agreement with police.uk measured on this cache."""
+    entry = load_provenance(AGREEMENT)
+    measured = ("\n".join(f"- {note}" for note in entry.notes) if entry and entry.file else
+                "- Not yet measured on this cache: police figures are published for districts "
+                "only until `python -m data_sources police-agreement` is run with police.uk "
+                "street-level CSV files.")
+    return f"""
+**Where crimes are placed.** data.police.uk gives each crime a location snapped to a nearby
+point, usually on a street, but no area code. The atlas places each crime in the LSOA
+whose boundary holds that point, using the most detailed LSOA boundaries the ONS serves of
+those it fetches (generalised, 20 m, where offered; the super-generalised 200 m layer
+otherwise). Streets are often LSOA boundaries, so coarse boundaries put many crimes in a
+neighbouring LSOA. police.uk's monthly CSV files carry its own LSOA code for each crime;
+`python -m data_sources police-agreement` places their crimes the same way and counts how
+many land in police.uk's own LSOA, MSOA and district. Police figures are published only at
+the levels where at least 99% agree. On the national test data (the super-generalised, BSC
+LSOA layer, the only one its mirror serves, and the 47 police.uk monthly files of
+Leicestershire, 2019-12 to 2022-10, and the City of London, 2022-07 to 2023-06: 68,330
+located public-order and anti-social behaviour crimes) 86.8% of crimes agreed at LSOA
+level, 95.4% at MSOA and 99.6% at district level, and 7,787 of 17,127 LSOA-month counts
+differed, so there police figures are published for districts only. The generalised (BGC)
+layer could not be measured there. Measured on this cache:
+
+{measured}
+"""
 
 
 def render_reports() -> None:
@@ -275,9 +362,9 @@ def render_sources() -> None:
 
 st.title("About & methodology")
 st.caption("What every number means, how it is worked out, and where it comes from.")
-tabs = st.tabs(["Indicators", "Segregation & diversity", "Deprivation", "Tension reports",
-                "Sources"])
+tabs = st.tabs(["Indicators", "Segregation & diversity", "Deprivation",
+                "Rates, intervals & periods", "Tension reports", "Sources"])
 for tab, render in zip(tabs, [render_indicators, render_segregation, render_deprivation,
-                              render_reports, render_sources], strict=True):
+                              render_rates, render_reports, render_sources], strict=True):
     with tab:
         render()

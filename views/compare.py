@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.cached import data_ready, load_available_indicators, load_hierarchy, load_joined
+from ui.cached import (
+    data_ready,
+    load_available_indicators,
+    load_benchmarks,
+    load_hierarchy,
+    load_joined,
+)
 from ui.compare_view import (
     MAX_AREAS,
     MIN_AREAS,
     RANDOM_COLUMNS,
+    RATE_NOTE,
     build_compare_figure,
     check_selection,
     compute_comparison,
     compute_wide,
     random_caveat,
+    residents_notes,
 )
 from ui.first_run import render_first_run
 from ui.map_view import MAP_LEVELS, rank_note
@@ -72,10 +80,13 @@ if not chosen:
     st.stop()
 
 indicators = [available[i] for i in chosen]
-long = compute_comparison(load_joined(level), codes, indicators)
+long = compute_comparison(load_joined(level), codes, indicators, load_benchmarks())
 st.subheader("Side by side")
 st.dataframe(compute_wide(long, {e.id: e.decimals for e in indicators}), hide_index=True,
              width="stretch", key="compare_wide")
+st.caption(RATE_NOTE)
+for name, note in residents_notes(long).items():
+    st.warning(f"Residents note, {name}: {note}.", icon=":material/groups:")
 render_table_download("Download the comparison (CSV)", long,
                       f"compare_{level}_{len(codes)}_areas.csv", key="compare_csv")
 
@@ -85,7 +96,8 @@ for indicator in indicators:
     missing = part.loc[part["value"].isna(), "area_name"].dropna().tolist()
     render_chart_block(
         build_compare_figure(part, indicator),
-        part[["area_code", "area_name", "value", "unit", "rank", "areas_ranked", "vintage",
+        part[["area_code", "area_name", "value", "lower", "upper", "period", "unit", "rank",
+              "areas_ranked", "region", "vs_region", "england", "vs_england", "vintage",
               *(RANDOM_COLUMNS if part["random_verdict"].notna().any() else [])]],
         f"compare_{indicator.id}_{level}.csv", f"bar_{indicator.id}",
         f"{indicator.definition} {rank_note(indicator.polarity, n)} "

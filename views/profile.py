@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators.profile import RANDOM_MARK, comparison_table
+from indicators.profile import BENCHMARK_NOTE, RANDOM_MARK, comparison_table
 from indicators.profile_segregation import (
     random_placement_display,
     random_placement_explanation,
@@ -59,9 +59,8 @@ else:
 
 st.subheader("Key indicators")
 st.caption(f"Rank 1 is the highest value among {profile.plural} in England; decile 1 the "
-           "highest 10%. Region and England figures are averages of their areas weighted "
-           "by population (residents: totals). No rank is given when fewer than half of "
-           f"the {profile.plural} have data.")
+           "highest 10%. No rank is given when fewer than half of the "
+           f"{profile.plural} have data. {BENCHMARK_NOTE}")
 st.dataframe(comparison_table(profile), hide_index=True)
 if not profile.random_placement.empty:
     st.caption(f"{RANDOM_MARK.strip()} not clearly different from a random spread: see "

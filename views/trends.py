@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators.catalogue import POLICE, REPORTS_ATTRIBUTION, get_indicator
-from ui.cached import data_ready, load_hierarchy, load_joined
+from ui.cached import data_ready, load_benchmarks, load_hierarchy, load_joined
 from ui.first_run import render_first_run
 from ui.report_counts import report_store_status
 from ui.sidebar import area_label, current_view
@@ -89,12 +89,12 @@ if months is None:
     st.info("Police counts by month are not cached: run `python -m data_sources refresh "
             "--source police`, then `python -m data_sources build`.")
 else:
-    people = load_joined("lad").reindex(columns=["area_code", "population_2021"])
+    wanted = ["area_code", "region_code", "population_2021", "denominator_flag"]
+    people = load_joined("lad").reindex(columns=wanted)
     if area.level in ("lsoa", "msoa"):
         own = load_joined(area.level)
-        people = [people, own.loc[own["area_code"] == area.code].reindex(
-            columns=["area_code", "population_2021"])]
-        people = pd.concat(people, ignore_index=True)
+        people = pd.concat([people, own.loc[own["area_code"] == area.code].reindex(
+            columns=wanted)], ignore_index=True)
     police = compute_police_series(months, people, places)
     if police.empty:
         st.info("No police data is cached for these places: their forces did not publish "
@@ -108,19 +108,24 @@ else:
         gaps = [f"{p.name}: no data for {len(m)} month(s) ({m[0]} … {m[-1]})"
                 for p in places if (m := compute_missing_months(drawn, p.name))]
         indicator = get_indicator("public_order_month_per_10k")
+        flag = people.loc[people["area_code"] == area.code, "denominator_flag"].dropna()
         render_chart_block(
             fig, drawn, f"police_{measure.split()[0].lower()}_{stem}.csv", "police",
-            "Region and England: offences of the districts whose force published that "
-            "month, per 10,000 of their residents (column “districts”). Where a force did "
-            "not publish a month, there is no point. " + (" ".join(gaps) + ". " if gaps
-                                                          else "")
+            "Each month's rate per 10,000 residents, with its 95% confidence interval "
+            "(exact Poisson limits) as bars. Region and England: offences of the districts "
+            "whose force published that month, per 10,000 of their residents (column "
+            "“districts”); named for the districts they come from when not every district "
+            "has police data. Where a force did not publish a month, there is no point. "
+            + "".join(f"{why}. " for why in police.attrs.get("not_drawn", []))
+            + (" ".join(gaps) + ". " if gaps else "")
+            + (f"Residents note: {flag.iloc[0]}. " if not flag.empty else "")
             + f"Vintage: {indicator.vintage}. {POLICE}")
 
 # ---------------------------------------------------------------- before and after
 st.header("Change over time")
 district_rows = load_joined("lad")
 own_rows = district_rows if area.level not in ("lsoa", "msoa") else load_joined(area.level)
-changes = compute_changes(own_rows, district_rows, places)
+changes = compute_changes(own_rows, district_rows, places, load_benchmarks())
 topic = st.radio("Measure", list(changes["topic"].unique()), horizontal=True,
                  key="trends_topic")
 shown = changes[changes["topic"] == topic].drop(columns="topic")
