@@ -181,6 +181,9 @@ def run_build(cache: Cache) -> bool:
         print(f"{name}: built in {time.perf_counter() - start:.1f} s")
         for entry in stored:
             print(f"  {entry.dataset}: {entry.rows:,} rows")
+            for note in entry.notes:
+                if note.startswith("segregation"):  # the kind of small area, and changes
+                    print(f"    {note}")
     return ok
 
 

@@ -5,7 +5,7 @@ from the ``joined_benchmarks`` table rather than averaging whatever rows it hold
 England figure of an indicator is the same on a district profile, an MSOA profile, the
 Compare page and in exports. Each figure is computed the way the indicator itself is:
 
-* **sums** (residents): the total of the districts;
+* **sums** (residents, and residents of each ethnic group): the total of the districts;
 * **deprivation summaries** (average score, share of LSOAs in England's most deprived
   10%, extent, …): the official File 10 method applied to all the region's or England's
   LSOAs (so England's share in its own most deprived 10% is 10.0% by definition); an
@@ -18,7 +18,8 @@ Compare page and in exports. Each figure is computed the way the indicator itsel
   indicator exists at, weighted by their residents (unweighted where residents are
   unknown), counting the areas with a value.
 
-Ranks, deciles, codes, text and location quotients have no benchmark.
+Ranks, deciles, codes, text and location quotients have no benchmark, nor do the columns
+describing another's uncertainty (what random placement gives for D and isolation).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from indicators.catalogue import CATALOGUE, Indicator
+from indicators.catalogue import CATALOGUE, NOT_MAPPED, Indicator
 from indicators.rates import rate_with_limits
 
 BENCHMARK_TABLE = "joined_benchmarks"
@@ -44,7 +45,7 @@ POLICE_RATES = {"public_order_per_10k": "public_order", "asb_per_10k": "asb"}
 
 def benchmarked(indicator: Indicator) -> bool:
     """Whether ``indicator`` gets a region and England figure."""
-    return (indicator.table == "area" and indicator.theme != "identifier"
+    return (indicator.table == "area" and indicator.theme not in NOT_MAPPED
             and indicator.unit not in NO_BENCHMARK_UNITS
             and not indicator.id.endswith(("_lower", "_upper", "_published")))
 
@@ -82,7 +83,7 @@ def compute_benchmarks(area: pd.DataFrame, special: pd.DataFrame,
             frame = _police(districts, indicator.id)
         elif SAME_AS.get(indicator.id, indicator.id) in special.columns:
             frame = _special(special, SAME_AS.get(indicator.id, indicator.id), area)
-        elif indicator.id == "population_2021":
+        elif indicator.id == "population_2021" or indicator.id.startswith("residents_"):
             frame = _summed(districts, indicator.id)
         else:
             frame = _weighted(area, indicator)

@@ -33,11 +33,12 @@ from indicators.deprivation_terms import (
     SUMMARIES,
     Polarity,
 )
+from indicators.segregation_null import SMALL_GROUP
 from reports.taxonomy import CATEGORIES
 
 LEVELS = ("lsoa", "msoa", "lad")
 THEMES = ("identifier", "population", "diversity", "segregation", "deprivation", "police",
-          "reports")
+          "reports", "uncertainty")
 OGL = "Open Government Licence v3.0"
 ONS = "Source: Office for National Statistics licensed under the Open Government Licence v3.0."
 POLICE = ("Contains public sector information licensed under the Open Government Licence "
@@ -146,7 +147,10 @@ def _identifiers() -> list[Indicator]:
         Indicator("seg_unit", "Small areas used for segregation",
                   "The small areas a district's segregation measures were computed across: "
                   "lsoa when Census counts by LSOA were available, msoa when only counts by "
-                  "MSOA were; the 2011 values and the change use the same kind of area.",
+                  "MSOA were; the 2011 values and the change use the same kind of area. One "
+                  "kind for every district of a build: a district missing some of its small "
+                  "areas' counts has no segregation values rather than values across part "
+                  "of it or across the other kind.",
                   "text", "neutral", ("lad",), "identifier", CENSUS_2021, "Census 2021",
                   OGL, ONS, 0),
         ident("month", "Month", "The calendar month of the counts (YYYY-MM).",
@@ -218,6 +222,64 @@ def _segregation() -> list[Indicator]:
         "as mixed as the district, 1 = each group in areas of its own).",
         "index 0-1", "higher_worse", ("lad",), "segregation", CENSUS_2021, "Census 2021",
         OGL, ONS, 3))
+    return entries
+
+
+def _group_residents() -> list[Indicator]:
+    """Residents of each group: what D and isolation rest on (the small-group rule)."""
+    entries = []
+    for group, name in GROUPS.items():
+        entries.append(Indicator(
+            f"residents_{group}", f"{name} residents",
+            f"Usual residents of the {name} group on Census day 2021 (districts: the sum over "
+            "the small areas their segregation measures are computed across).",
+            "people", "neutral", LEVELS, "population", CENSUS_2021, "Census 2021", OGL, ONS, 0))
+        entries.append(Indicator(
+            f"residents_{group}_2011", f"{name} residents (2011)",
+            f"Usual residents of the {name} group at the 2011 Census, summed over the 2011 "
+            "small areas placed in the district.", "people", "neutral", ("lad",),
+            "population", CENSUS_2011, "Census 2011", OGL, ONS, 0))
+    return entries
+
+
+RANDOM_PLACEMENT = (
+    "Random placement: the group's residents spread at random over the district's "
+    "residents, every small area keeping its number of residents.")
+
+
+def _random_benchmarks(base: Iterable[Indicator]) -> list[Indicator]:
+    """``<id>_expected``, ``_low``, ``_high`` and ``_random`` of every D and isolation value.
+
+    See :mod:`indicators.segregation_null` for how they are computed.
+    """
+    entries = []
+    for b in base:
+        what = f"'{b.label}'"
+        words = {
+            "expected": (f"{b.label}: expected if random",
+                         f"The value {what} would have on average under random placement. "
+                         "A small group is unevenly spread by chance alone, so this is well "
+                         "above 0 for small groups."),
+            "low": (f"{b.label}: random range, low",
+                    f"The lower end of the range that random placement gives {what} 95 times "
+                    "in 100 (its 2.5th percentile)."),
+            "high": (f"{b.label}: random range, high",
+                     f"The upper end of the range that random placement gives {what} 95 times "
+                     "in 100 (its 97.5th percentile)."),
+            "random": (f"{b.label}: not clearly different from random",
+                       f"True when {what} lies within the range random placement gives 95 "
+                       "times in 100, so it cannot be told from a random spread (5% level, "
+                       "two-sided); False when it is clearly different."),
+        }
+        for suffix, (label, definition) in words.items():
+            flag = suffix == "random"
+            entries.append(Indicator(
+                f"{b.id}_{suffix}", label,
+                f"{definition} {RANDOM_PLACEMENT} Values resting on fewer than "
+                f"{SMALL_GROUP} residents of the group (residents_<group>) are small-group "
+                "values: read them with care.",
+                "yes/no" if flag else b.unit, "neutral", ("lad",), "uncertainty", b.source,
+                b.vintage, OGL, ONS, 0 if flag else b.decimals))
     return entries
 
 
@@ -415,9 +477,12 @@ def _reports() -> list[Indicator]:
 def _build_catalogue() -> dict[str, Indicator]:
     segregation = _segregation()
     simpson = [e for e in _diversity() if e.id == "simpson_diversity"]
+    vintages_2011 = _vintages_2011([*segregation, *simpson])
+    d_and_isolation = [e for e in [*segregation, *vintages_2011]
+                       if e.id.startswith(("d_", "isolation_")) and not e.id.endswith("_change")]
     entries = [
-        *_identifiers(), *_population(), *_diversity(), *segregation,
-        *_vintages_2011([*segregation, *simpson]),
+        *_identifiers(), *_population(), *_group_residents(), *_diversity(), *segregation,
+        *vintages_2011, *_random_benchmarks(d_and_isolation),
         *_deprivation_lsoa(2025), *_deprivation_lsoa(2019), *_deprivation_summaries(),
         *_police(), *_reports(),
     ]
@@ -475,6 +540,8 @@ Not part of :data:`CATALOGUE`: the joined dataset's ``imd_score`` is IoD 2025, w
 IDENTIFIERS: tuple[str, ...] = tuple(i for i, e in CATALOGUE.items() if e.theme == "identifier")
 """Key columns (area_code, area_name, level, lad_code, region_code, seg_unit, month)."""
 
+NOT_MAPPED = ("identifier", "uncertainty")
+"""Themes whose columns are not offered as indicators of their own on maps and Compare."""
 INTERVAL_SUFFIXES = ("_lower", "_upper")
 """Columns ending so are the 95% limits of the rate named before the suffix."""
 
@@ -501,7 +568,8 @@ def get_indicator(indicator_id: str) -> Indicator:
 
 
 def indicators_for(level: str, table: str = "area") -> list[Indicator]:
-    """The indicators (not the key columns) of ``table`` that exist at ``level``.
+    """The indicators of ``table`` that exist at ``level``: not the key columns, nor the
+    columns describing another column's uncertainty (themes :data:`NOT_MAPPED`).
 
     Parameters
     ----------
@@ -519,7 +587,7 @@ def indicators_for(level: str, table: str = "area") -> list[Indicator]:
     if table not in ("area", "month"):
         raise ValueError(f"unknown table {table!r}; choose 'area' or 'month'")
     return [e for e in CATALOGUE.values()
-            if e.theme != "identifier" and e.table == table and level in e.levels]
+            if e.theme not in NOT_MAPPED and e.table == table and level in e.levels]
 
 
 def data_dictionary(columns: Iterable[str]) -> pd.DataFrame:

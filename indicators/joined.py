@@ -66,12 +66,14 @@ from indicators.joined_months import (
 )
 from indicators.segregation import (
     DETAILED_2011,
+    GROUPS,
     MIN_UNITS,
     compute_area_diversity,
     compute_change,
     compute_location_quotients,
     compute_segregation,
 )
+from indicators.segregation_null import compute_random_benchmarks
 
 AREA_TABLE = "joined_area_indicator"
 MONTH_TABLE = "joined_area_month"
@@ -181,8 +183,20 @@ def _districts_of(small: pd.DataFrame, unit: str) -> pd.Series:
     return small.drop_duplicates(unit).set_index(unit)["lad"]
 
 
+SEG_UNIT_NOTE = "segregation of districts computed across "
+"""Start of the build note naming the small areas of the segregation measures."""
+SEG_FAMILY = "d_*, isolation_*, entropy_h, simpson_diversity, residents_*"
+
+
 def _segregation(inputs: Inputs, small: pd.DataFrame, log: BuildLog) -> pd.DataFrame:
-    """District segregation and diversity, 2021, 2011 and change, with ``seg_unit``."""
+    """District segregation and diversity, 2021, 2011 and change, with ``seg_unit``.
+
+    One kind of small area for the whole build (LSOAs when Census 2021 counts by LSOA are
+    cached, else MSOAs), for both censuses; a district with any of its small areas missing
+    from the counts gets no values rather than values across part of it or across another
+    kind of small area.  Beside every D and isolation value, what random placement would
+    give (:mod:`indicators.segregation_null`).
+    """
     unit = next((u for u in ("lsoa", "msoa") if inputs.get(f"census2021_ethnicity_{u}")
                  is not None), None)
     if unit is None:
@@ -190,22 +204,62 @@ def _segregation(inputs: Inputs, small: pd.DataFrame, log: BuildLog) -> pd.DataF
                     "simpson_diversity)", inputs.why_missing("census2021_ethnicity_lsoa")
                     + " and " + inputs.why_missing("census2021_ethnicity_msoa"))
         return pd.DataFrame(columns=["seg_unit"])
-    counts = _placed_counts(inputs.get(f"census2021_ethnicity_{unit}"), _districts_of(small, unit))
+    log.note(SEG_UNIT_NOTE + f"{unit.upper()}s" + (
+        " (Census 2021 counts by LSOA)" if unit == "lsoa"
+        else ": Census 2021 counts by LSOA are not available"))
+    parents = _districts_of(small, unit)
+    counts = _complete_districts(_placed_counts(inputs.get(f"census2021_ethnicity_{unit}"),
+                                                parents), parents, unit, "2021", log)
     seg = compute_segregation(counts)
     few = seg.index[seg["n_units"] < MIN_UNITS]
     if len(few):
         log.missing(f"lad d_*, isolation_*, entropy_h of {', '.join(few)}",
                     f"segregation across small areas needs at least {MIN_UNITS} {unit.upper()}s "
                     "with residents in the district")
-    if unit == "msoa":
-        log.note("segregation of districts computed across MSOAs: Census 2021 counts by LSOA "
-                 "are not available")
+    parts = [compute_random_benchmarks(counts, seg), _group_residents(counts, "")]
     counts_2011 = _counts_2011(inputs, small, unit, log)
     if counts_2011 is not None:
-        seg = compute_change(seg, compute_segregation(counts_2011, detailed=DETAILED_2011))
-    seg = seg.drop(columns=["n_units", "population"]).assign(seg_unit=unit)
-    seg.index.name = "area_code"
+        if unit == "lsoa":
+            lookup = inputs.get("lookup_lsoa11_lsoa21")
+            placed = lookup[["lsoa11_code", "lad22_code"]].drop_duplicates()
+            counts_2011 = _complete_districts(
+                counts_2011, placed.set_index("lsoa11_code")["lad22_code"], unit, "2011", log)
+        seg_2011 = compute_segregation(counts_2011, detailed=DETAILED_2011)
+        seg = compute_change(seg, seg_2011)
+        benchmarks = compute_random_benchmarks(counts_2011, seg_2011)
+        parts += [benchmarks.rename(columns=lambda c: "{}_2011_{}".format(*c.rsplit("_", 1))),
+                  _group_residents(counts_2011, "_2011")]
+    seg = seg.drop(columns=["n_units", "population"]).join(parts, how="left")
+    seg = seg.reindex(pd.Index(small["lad"].unique(), name="area_code")).assign(seg_unit=unit)
     return seg
+
+
+def _complete_districts(placed: pd.DataFrame, expected: pd.Series, unit: str, year: str,
+                        log: BuildLog) -> pd.DataFrame:
+    """``placed`` without the districts some of whose small areas have no counts.
+
+    ``expected`` maps every small-area code to the district(s) it lies in (a code may
+    appear twice when a 2011 LSOA was split between districts).
+    """
+    missing = expected[~expected.index.isin(set(placed["area_code"]))]
+    if missing.empty:
+        return placed
+    lacking = missing.groupby(missing).size()
+    totals = expected.groupby(expected).size()
+    listed = ", ".join(f"{lad} ({n} of {totals[lad]})" for lad, n in lacking.items())
+    suffix = "" if year == "2021" else "_2011"
+    log.missing(f"lad {SEG_FAMILY.replace('*', '*' + suffix)} of {', '.join(lacking.index)}",
+                f"Census {year} counts of some of their {unit.upper()}s are missing "
+                f"({listed}); segregation is computed across all of a district's "
+                f"{unit.upper()}s or not at all: never across part of it, nor across "
+                "another kind of small area beside the other districts")
+    return placed[~placed["lad_code"].isin(lacking.index)].reset_index(drop=True)
+
+
+def _group_residents(counts: pd.DataFrame, suffix: str) -> pd.DataFrame:
+    """Residents of each group in each district (the sums D and isolation rest on)."""
+    summed = counts.groupby("lad_code")[list(GROUPS)].sum()
+    return summed.rename(columns=lambda g: f"residents_{g}{suffix}")
 
 
 def _counts_2011(inputs: Inputs, small: pd.DataFrame, unit: str,
@@ -231,7 +285,7 @@ def _counts_2011(inputs: Inputs, small: pd.DataFrame, unit: str,
 
 
 def _small_area_diversity(inputs: Inputs, small: pd.DataFrame, log: BuildLog) -> pd.DataFrame:
-    """simpson_diversity and location quotients of every LSOA and MSOA."""
+    """simpson_diversity, location quotients and group residents of every LSOA and MSOA."""
     parts = []
     for unit in ("lsoa", "msoa"):
         counts = inputs.get(f"census2021_ethnicity_{unit}")
@@ -242,7 +296,8 @@ def _small_area_diversity(inputs: Inputs, small: pd.DataFrame, log: BuildLog) ->
         placed = _placed_counts(counts, _districts_of(small, unit))
         diversity = compute_area_diversity(placed).set_index("area_code")[["simpson_diversity"]]
         quotients = compute_location_quotients(placed).drop(columns="lad_code")
-        parts.append(diversity.join(quotients.set_index("area_code")))
+        residents = placed.set_index("area_code")[list(GROUPS)].add_prefix("residents_")
+        parts.append(diversity.join(quotients.set_index("area_code")).join(residents))
     return pd.concat(parts) if parts else pd.DataFrame()
 
 
@@ -436,6 +491,11 @@ def build_joined(cache: Cache, reports: pd.DataFrame | None = None) -> dict[str,
     started = time.perf_counter()
     inputs = load_inputs(cache)
     area, benchmarks = build_area_tables(inputs)
+    previous = cache.provenance(AREA_TABLE)
+    changed = seg_unit_change(previous.notes if previous and previous.file else [],
+                              area.attrs["notes"])
+    if changed:
+        area.attrs["notes"].append(changed)
     months = build_area_months(inputs, reports)
     seconds = time.perf_counter() - started
     titles = {
@@ -469,6 +529,27 @@ def _notes(inputs: Inputs, frame: pd.DataFrame, seconds: float, with_reports: bo
     notes += frame.attrs.get("notes", [])
     notes.append(f"built with the other joined tables in {seconds:.1f} s")
     return notes
+
+
+def seg_unit_change(before: list[str], after: list[str]) -> str | None:
+    """A note when the segregation unit differs from the previous build's, else None.
+
+    Parameters
+    ----------
+    before, after
+        The notes of the previous build (its provenance) and of this one.
+    """
+    def unit(notes: list[str]) -> str | None:
+        found = [n.removeprefix(SEG_UNIT_NOTE)[:5] for n in notes if n.startswith(SEG_UNIT_NOTE)]
+        return found[0] if found else None
+
+    old, new = unit(before), unit(after)
+    if old is None or new is None or old == new:
+        return None
+    return (f"segregation unit changed: the previous build computed D, isolation and Theil's "
+            f"H across {old}, this one across {new}; values across LSOAs run higher than "
+            "across MSOAs for the same district, so these are not comparable with downloads "
+            "of the previous build")
 
 
 def reasons_by_column(frame: pd.DataFrame) -> Mapping[str, str]:

@@ -17,6 +17,13 @@ import pandas as pd
 
 from indicators.benchmarks import ENGLAND, benchmark_of, coverage_label
 from indicators.catalogue import CATALOGUE, GROUPS, Indicator
+from indicators.profile_segregation import (
+    UNIT_WORDS,
+    clearly_uneven,
+    random_columns,
+    random_placement_sentences,
+    random_placement_table,
+)
 from indicators.rates import format_interval
 
 LEVEL_NOUNS = {"lad": ("district", "districts"),
@@ -81,6 +88,11 @@ class Profile:
         Plain-English statements, each from values that exist.
     sources : list of str
         Dataset ids the numbers come from (the page looks up their provenance).
+    random_placement : DataFrame
+        A district's D and isolation against random placement
+        (:func:`indicators.profile_segregation.random_placement_table`); empty otherwise.
+    seg_unit : str or None
+        The small areas segregation was computed across (``lsoa`` or ``msoa``).
     """
 
     area_code: str
@@ -93,6 +105,8 @@ class Profile:
     similar_method: str
     sentences: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    random_placement: pd.DataFrame = field(default_factory=pd.DataFrame)
+    seg_unit: str | None = None
 
     @property
     def noun(self) -> str:
@@ -182,7 +196,7 @@ def indicator_table(rows: pd.DataFrame, code: str,
             "period": _text(area.get(PERIODS.get(entry.id, ""))),
             "flag": _text(flag) if rate else "",
             "coverage": "" if covered else f"only {known} of {len(indexed)} have data",
-            "vintage": entry.vintage, "source": ", ".join(entry.source),
+            "vintage": _vintage(entry, area), "source": ", ".join(entry.source),
         })
     return pd.DataFrame.from_records(records, columns=[
         "id", "label", "unit", "value", "shown", "lower", "upper", "rank", "of", "decile",
@@ -197,6 +211,18 @@ def _number(value: object) -> float | None:
 
 def _text(value: object) -> str:
     return "" if value is None or pd.isna(value) else str(value)
+
+
+RANDOM_MARK = " ‡"
+"""Appended to a shown D or isolation value that cannot be told from random placement."""
+
+
+def _vintage(entry: Indicator, area: pd.Series) -> str:
+    """The vintage, and for segregation the kind of small area it was computed across."""
+    unit = area.get("seg_unit")
+    if entry.theme != "segregation" or not isinstance(unit, str) or unit not in UNIT_WORDS:
+        return entry.vintage
+    return f"{entry.vintage}, across {unit.upper()}s"
 
 
 def similar_features(rows: pd.DataFrame) -> tuple[str, ...]:
@@ -268,8 +294,13 @@ def _row(table: pd.DataFrame, ident: str) -> pd.Series | None:
 
 
 def compose_sentences(name: str, level: str, table: pd.DataFrame,
-                      region_name: str | None = None) -> list[str]:
-    """Plain-English statements from the indicator table; none for a missing value."""
+                      region_name: str | None = None,
+                      uneven: set[str] | None = None) -> list[str]:
+    """Plain-English statements from the indicator table; none for a missing value.
+
+    ``uneven``, when given, holds the groups whose D is clearly higher than random
+    placement gives: only those can be called the most unevenly spread.
+    """
     noun, plural = LEVEL_NOUNS[level]
     said: list[str] = []
     population = _row(table, "population_2021")
@@ -310,7 +341,8 @@ def compose_sentences(name: str, level: str, table: pd.DataFrame,
     segregation = [(_row(table, f"d_{g}"), label) for g, label in GROUPS.items()
                    if g not in ("white",)]
     segregation = [(r, label) for r, label in segregation
-                   if r is not None and not pd.isna(r["rank"])]
+                   if r is not None and not pd.isna(r["rank"])
+                   and (uneven is None or label in uneven)]
     if segregation:
         row, label = max(segregation, key=lambda pair: pair[0]["value"])
         said.append(f"Of the ethnic groups, {label} residents are the most unevenly spread "
@@ -383,13 +415,27 @@ def build_profile(rows: pd.DataFrame, code: str, region_names: dict[str, str] | 
     similar = find_similar(rows, code, k)
     similar.insert(2, "region_name", similar["region_code"].map(region_names))
     sources = sorted({s for ids in table["source"] for s in ids.split(", ") if s})
+    random = random_placement_table(area) if level == "lad" else random_placement_table(
+        pd.Series(dtype=object))
+    name = str(area["area_name"])
+    sentences = compose_sentences(name, level, table, region_names.get(region_code or ""),
+                                  clearly_uneven(random) if not random.empty else None)
+    unit = area.get("seg_unit")
     return Profile(
-        area_code=code, area_name=str(area["area_name"]), level=level,
+        area_code=code, area_name=name, level=level,
         region_code=region_code, region_name=region_names.get(region_code or ""),
-        indicators=table, similar=similar, similar_method=similar_method(rows, k),
-        sentences=compose_sentences(str(area["area_name"]), level, table,
-                                    region_names.get(region_code or "")),
-        sources=sources)
+        indicators=_marked(table, random), similar=similar,
+        similar_method=similar_method(rows, k),
+        sentences=sentences + random_placement_sentences(name, random), sources=sources,
+        random_placement=random, seg_unit=unit if isinstance(unit, str) else None)
+
+
+def _marked(table: pd.DataFrame, random: pd.DataFrame) -> pd.DataFrame:
+    """The indicator table with :data:`RANDOM_MARK` on D values not clearly non-random."""
+    marked = table.copy()
+    hit = marked["id"].isin(random_columns(random))
+    marked.loc[hit, "shown"] = marked.loc[hit, "shown"] + RANDOM_MARK
+    return marked
 
 
 def comparison_table(profile: Profile) -> pd.DataFrame:

@@ -27,6 +27,10 @@ from indicators.profile import (  # noqa: E402
     decile_chart_data,
     similar_chart_data,
 )
+from indicators.profile_segregation import (  # noqa: E402
+    random_placement_display,
+    random_placement_explanation,
+)
 
 # Okabe-Ito colour-blind-safe colours: the area, then everything else.
 AREA_COLOUR, OTHER_COLOUR = "#D55E00", "#0072B2"
@@ -132,6 +136,10 @@ def render_html(profile: Profile, sources: list[Source], charts: list[Chart]) ->
         f"{e(BENCHMARK_NOTE)}</p>",
         _html_table(comparison_table(profile)),
     ]
+    if not profile.random_placement.empty:
+        parts += ["<h2>Segregation against random placement</h2>",
+                  f"<p>{e(random_placement_explanation(profile.seg_unit))}</p>",
+                  _html_table(random_placement_display(profile.random_placement))]
     for chart in charts:
         data = base64.b64encode(chart.png).decode("ascii")
         parts += [f"<h3>{e(chart.title)}</h3>",
@@ -198,6 +206,12 @@ def render_pdf(profile: Profile, sources: list[Source], charts: list[Chart]) -> 
                   f"{BENCHMARK_NOTE}")
     table = comparison_table(profile).drop(columns=["Unit"])
     _pdf_table(pdf, table, (28, 13, 17, 13, 11, 17, 16, 17, 16, 22, 20))
+    if not profile.random_placement.empty:
+        heading("Segregation against random placement")
+        _para(pdf, 5, random_placement_explanation(profile.seg_unit))
+        pdf.ln(1)
+        _pdf_table(pdf, random_placement_display(profile.random_placement),
+                   (28, 16, 24, 12, 16, 22, 52))
     for chart in charts:
         rows = len(chart.data)
         if pdf.will_page_break(20 + 6 * rows):  # keep a chart's title with its image

@@ -26,6 +26,8 @@ Bad input (missing columns, missing or negative or fractional counts, a group la
 than the total of its area, a missing parent code) raises ``ValueError``.
 """
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -118,16 +120,10 @@ def compute_segregation(
     ``MultiInfoTheory``).  See the module docstring for the edge cases (NaN results).
     """
     detailed = _resolve_detailed(counts, detailed)
-    _check_counts(counts, ["total", *groups, *detailed])
-    _check_within_total(counts, [*groups, *detailed])
-    codes, parents = _factorize_parent(counts, parent)
-    total = counts["total"].to_numpy(dtype="float64")
-    used = total > 0
-    units = _Units(codes[used], len(parents), total[used])
+    units, g, parents = prepare_units(counts, parent, groups, extra=detailed)
     enough = units.n_units >= MIN_UNITS
-    g = _matrix(counts, groups)[used]
-    n = _matrix(counts, detailed)[used]
-    result = pd.DataFrame(index=pd.Index(parents, name=parent))
+    n = _matrix(counts, detailed)[units.used]
+    result = pd.DataFrame(index=parents)
     dissim = _dissimilarity(units, g)
     isolation = _isolation(units, g)
     for j, group in enumerate(groups):
@@ -225,7 +221,7 @@ def compute_location_quotients(
     t = counts["total"].to_numpy(dtype="float64")
     g = _matrix(counts, groups)
     share = np.where(t[:, None] > 0, g / np.where(t > 0, t, 1.0)[:, None], np.nan)
-    units = _Units(codes, len(parents), t)
+    units = Units(codes, len(parents), t, np.ones(len(t), dtype=bool))
     local = _safe_ratio(units.sum(g), units.sum(t)[:, None])[codes]
     national = _safe_ratio(g.sum(axis=0), t.sum())[None, :]
     result = pd.DataFrame({"area_code": counts["area_code"], parent: counts[parent]})
@@ -267,13 +263,51 @@ def compute_change(seg_2021: pd.DataFrame, seg_2011: pd.DataFrame) -> pd.DataFra
     return result
 
 
-class _Units:
-    """Small areas in use, each with the integer code of its parent, for group sums."""
+def prepare_units(counts: pd.DataFrame, parent: str, groups: Sequence[str],
+                  extra: Sequence[str] = ()) -> tuple[Units, np.ndarray, pd.Index]:
+    """Check the counts and keep the small areas with residents, for measures per parent.
 
-    def __init__(self, codes: np.ndarray, n_parents: int, total: np.ndarray) -> None:
+    Parameters
+    ----------
+    counts : DataFrame
+        One row per small area with ``parent``, ``total``, ``groups`` and ``extra`` columns.
+    parent : str
+        Column holding the code of the parent area.
+    groups, extra : sequence of str
+        Group columns returned as a matrix, and further count columns only checked.
+
+    Returns
+    -------
+    tuple
+        The :class:`Units` used (``total > 0``), their group counts (one column per group)
+        and the sorted parent codes (an index named ``parent``).
+
+    Raises
+    ------
+    ValueError
+        As :func:`compute_segregation`.
+    """
+    _check_counts(counts, ["total", *groups, *extra])
+    _check_within_total(counts, [*groups, *extra])
+    codes, parents = _factorize_parent(counts, parent)
+    total = counts["total"].to_numpy(dtype="float64")
+    used = total > 0
+    units = Units(codes[used], len(parents), total[used], used)
+    return units, _matrix(counts, groups)[used], parents
+
+
+class Units:
+    """Small areas in use, each with the integer code of its parent, for group sums.
+
+    ``used`` marks, among the rows of the counts, the small areas kept (``total > 0``).
+    """
+
+    def __init__(self, codes: np.ndarray, n_parents: int, total: np.ndarray,
+                 used: np.ndarray) -> None:
         self.codes = codes
         self.n_parents = n_parents
         self.total = total
+        self.used = used
         self.n_units = np.bincount(codes, minlength=n_parents)
 
     def sum(self, values: np.ndarray) -> np.ndarray:
@@ -287,7 +321,7 @@ class _Units:
         return per_parent[self.codes]
 
 
-def _dissimilarity(units: _Units, g: np.ndarray) -> np.ndarray:
+def _dissimilarity(units: Units, g: np.ndarray) -> np.ndarray:
     """D = ½ Σ |gᵢ/G − (tᵢ−gᵢ)/(T−G)| per parent and group; NaN where G or T−G is 0."""
     big_g = units.sum(g)
     rest = units.sum(units.total)[:, None] - big_g
@@ -297,14 +331,14 @@ def _dissimilarity(units: _Units, g: np.ndarray) -> np.ndarray:
     return np.where(valid, 0.5 * units.sum(np.abs(share_group - share_rest)), np.nan)
 
 
-def _isolation(units: _Units, g: np.ndarray) -> np.ndarray:
+def _isolation(units: Units, g: np.ndarray) -> np.ndarray:
     """xPx = Σ (gᵢ/G)(gᵢ/tᵢ) per parent and group; NaN where G is 0."""
     big_g = units.sum(g)
     weighted = units.sum(g * g / units.total[:, None])
     return _safe_ratio(weighted, big_g)
 
 
-def _theil_h(units: _Units, n: np.ndarray) -> np.ndarray:
+def _theil_h(units: Units, n: np.ndarray) -> np.ndarray:
     """H = Σ tᵢ(E − Eᵢ)/(T·E) per parent over the detailed categories; NaN where E is 0."""
     t = n.sum(axis=1)
     unit_entropy = -_xlogx(n / np.where(t > 0, t, 1.0)[:, None]).sum(axis=1)

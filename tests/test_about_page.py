@@ -47,7 +47,7 @@ def test_search_theme_and_level_filters(monkeypatch, tmp_path):
     app.text_input[0].set_value("dissimilarity").run()
     ids = indicator_ids(app)
     assert "d_asian" in ids and "imd_score" not in ids
-    assert all(CATALOGUE[i].theme == "segregation" for i in ids)
+    assert {CATALOGUE[i].theme for i in ids} == {"segregation", "uncertainty"}
     app.text_input[0].set_value("").run()
     app.multiselect[0].set_value(["deprivation"])
     app.selectbox[0].set_value("lsoa").run()
@@ -64,7 +64,9 @@ def test_methodology_explains_measures_and_suppression(monkeypatch, tmp_path):
     text = all_text(app)
     for words in ["Index of dissimilarity", "Isolation", "Theil's H", "Simpson diversity",
                   "Location quotient", "`seg_unit`", "IoD 2019 on 2021 LSOAs", "extent",
-                  "local concentration", '"<5"', "Secondary suppression", "never public"]:
+                  "local concentration", '"<5"', "Secondary suppression", "never public",
+                  "**Against random placement**", "95% range if random", "**Small groups.**",
+                  "gets no value (the reason is given)"]:
         assert words in text, words
     assert any(r"\frac{g_i}{G}" in e.value for e in app.latex)
 

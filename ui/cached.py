@@ -24,7 +24,7 @@ from indicators.catalogue import INTERVAL_SUFFIXES, Indicator, get_indicator, in
 from indicators.joined import AREA_TABLE, reasons_by_column
 from settings import get_settings
 from ui.map_payload import MapLayer
-from ui.map_view import Classes, classify, map_table
+from ui.map_view import Classes, classify, map_table, random_placement
 from ui.routes import tile_url
 
 LSOA_LOOKUP = "lookup_lsoa21_msoa21_lad22"
@@ -158,12 +158,14 @@ def load_map_layer(level: str) -> MapLayer:
 
 class IndicatorMap(NamedTuple):
     """An indicator on the map: its table, and per area of the map (in the order of
-    :func:`load_joined` rows of the place) its value, hover note and class."""
+    :func:`load_joined` rows of the place) its value, hover note, class and whether it is
+    drawn hatched (None for an indicator without random-placement columns)."""
 
     table: pd.DataFrame
     values: pd.Series
     notes: pd.Series
     classes: Classes
+    hatched: pd.Series | None = None
 
 
 @st.cache_resource(ttl=3600, show_spinner=False, max_entries=64)
@@ -178,8 +180,11 @@ def _indicator_map(cache_dir: str, stamp: float, level: str, indicator_id: str,
     table = map_table(rows, indicator, load_na_reasons(), level)
     notes = table.set_index("Code")["Note"].reindex(rows["area_code"]).fillna("")
     values = rows[indicator_id].reset_index(drop=True)
+    placed = random_placement(rows, indicator)
+    hatched = (None if placed is None
+               else placed["random"].astype("boolean").fillna(False).reset_index(drop=True))
     return IndicatorMap(table, values, notes.reset_index(drop=True),
-                        classify(values, scheme, 5, indicator.decimals))
+                        classify(values, scheme, 5, indicator.decimals), hatched)
 
 
 def load_indicator_map(level: str, indicator_id: str, district: str | None,

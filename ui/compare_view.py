@@ -13,9 +13,12 @@ from indicators.benchmarks import ENGLAND, benchmark_of, coverage_label
 from indicators.catalogue import Indicator
 from indicators.profile import PERIODS
 from indicators.rates import format_interval
-from ui.map_view import format_value, rank_values
+from indicators.segregation_null import benchmark_verdict
+from ui.map_view import format_value, random_placement, rank_values, seg_unit_words
 
 MIN_AREAS, MAX_AREAS = 2, 10
+RANDOM_COLUMNS = ["random_expected", "random_low", "random_high", "random_flag",
+                  "random_verdict"]
 RATE_NOTE = ("Rates give the months behind them and a 95% confidence interval (exact "
              "Poisson limits). 'Significantly higher' or 'lower' than England means England's "
              "figure lies outside the area's interval, 'similar' that it lies inside, as in "
@@ -58,7 +61,10 @@ def compute_comparison(rows: pd.DataFrame, codes: list[str], indicators: list[In
         lower, upper (95% limits of rates), period (the months behind a rate), unit,
         rank (1 = the worst, or the highest for neutral measures; NA without a value),
         areas_ranked, region, vs_region, england, vs_england, benchmark_note (when region
-        or England come from only some areas), residents_note, vintage, source.
+        or England come from only some areas), residents_note, vintage (for segregation,
+        with the small areas it was computed across), source, and for D and isolation what
+        random placement gives: random_expected, random_low, random_high, random_flag and
+        random_verdict (NA for other indicators).
     """
     parts = []
     chosen = rows.set_index("area_code")
@@ -78,11 +84,12 @@ def compute_comparison(rows: pd.DataFrame, codes: list[str], indicators: list[In
         england = benchmark_of(benchmarks, indicator.id, ENGLAND)
         notes = "; ".join(dict.fromkeys(n for n in [*(coverage_label(r) for r in region),
                                                    coverage_label(england)] if n))
-        parts.append(pd.DataFrame({
+        shown = values.reindex(codes)
+        across = seg_unit_words(rows, indicator)
+        part = pd.DataFrame({
             "indicator": indicator.id, "label": indicator.label, "area_code": codes,
             "area_name": chosen["area_name"].reindex(codes).to_numpy(),
-            "value": values.reindex(codes).astype("Float64").round(indicator.decimals)
-            .to_numpy(),
+            "value": shown.astype("Float64").round(indicator.decimals).to_numpy(),
             "lower": _rounded(column(f"{indicator.id}_lower"), indicator.decimals),
             "upper": _rounded(column(f"{indicator.id}_upper"), indicator.decimals),
             "period": column(PERIODS[indicator.id]).astype("string").to_numpy()
@@ -96,8 +103,10 @@ def compute_comparison(rows: pd.DataFrame, codes: list[str], indicators: list[In
             "benchmark_note": notes,
             "residents_note": column("denominator_flag").astype("string").to_numpy()
             if rate else pd.NA,
-            "vintage": indicator.vintage, "source": indicator.attribution,
-        }))
+            "vintage": indicator.vintage + (f", {across}" if across else ""),
+            "source": indicator.attribution,
+        })
+        parts.append(part.join(_random_columns(chosen, codes, indicator, shown)))
     table = pd.concat(parts, ignore_index=True)
     table["rank"] = table["rank"].astype("Int64")
     for name in ("region", "england"):
@@ -107,6 +116,23 @@ def compute_comparison(rows: pd.DataFrame, codes: list[str], indicators: list[In
 
 def _rounded(values: pd.Series, decimals: int) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype("Float64").round(decimals).to_numpy()
+
+
+def _random_columns(chosen: pd.DataFrame, codes: list[str], indicator: Indicator,
+                    values: pd.Series) -> pd.DataFrame:
+    """What random placement gives for the chosen areas (empty values for other indicators)."""
+    placed = random_placement(chosen, indicator)
+    out = pd.DataFrame(index=range(len(codes)), columns=RANDOM_COLUMNS, dtype=object)
+    if placed is None:
+        return out
+    placed = placed.reindex(codes).reset_index(drop=True)
+    out["random_expected"] = placed["expected"].to_numpy()
+    out["random_low"] = placed["low"].to_numpy()
+    out["random_high"] = placed["high"].to_numpy()
+    out["random_flag"] = placed["random"].to_numpy()
+    out["random_verdict"] = [benchmark_verdict(v, lo, hi, n) for v, lo, hi, n in zip(
+        values.to_numpy(), placed["low"], placed["high"], placed["residents"], strict=True)]
+    return out
 
 
 def compute_wide(long: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
@@ -129,6 +155,10 @@ def compute_wide(long: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
             text += f"; {str(row['vs_england']).lower()} vs England"
         if pd.notna(row.get("residents_note")):
             text += " (see the residents note)"
+        if isinstance(row.get("random_verdict"), str) and row["random_verdict"]:
+            text += (f"; random placement gives {format_value(row['random_expected'], places)}"
+                     f" ({format_value(row['random_low'], places)}–"
+                     f"{format_value(row['random_high'], places)}): {row['random_verdict']}")
         return text
 
     shown = long.assign(cell=long.apply(cell, axis=1),
@@ -156,6 +186,17 @@ def residents_notes(long: pd.DataFrame) -> dict[str, str]:
     noted = long[long["residents_note"].notna()].drop_duplicates("area_code")
     return dict(zip(noted["area_name"].fillna(noted["area_code"]), noted["residents_note"],
                     strict=True))
+
+
+def random_caveat(part: pd.DataFrame) -> str:
+    """A sentence naming the chosen areas whose value cannot be told from random placement
+    ('' when none; ``part`` is one indicator's rows of :func:`compute_comparison`)."""
+    flagged = part[part["random_flag"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
+    if flagged.empty:
+        return ""
+    names = ", ".join(flagged["area_name"].fillna(flagged["area_code"]))
+    return (f"Not clearly different from what random placement of the same people gives: "
+            f"{names} (see the table). ")
 
 
 def build_compare_figure(part: pd.DataFrame, indicator: Indicator) -> go.Figure:

@@ -14,7 +14,10 @@ Wire format of the values (kept small: an indicator switch on all 33,755 LSOAs s
   ``null`` where there is none;
 * ``classes``: one character per area, the class digit, ``.`` for no value;
 * ``notes``: ``[[position, note number], ...]`` for areas with a note (why there is no
-  value, or what a suppressed count was), the texts in ``note_texts``.
+  value, what a suppressed count was, or what a segregation value is against random
+  placement), the texts in ``note_texts``;
+* ``hatched``: positions of the areas drawn hatched (a D or isolation value that cannot be
+  told from random placement).
 """
 
 from __future__ import annotations
@@ -63,7 +66,8 @@ def id_runs(ids: np.ndarray) -> list[list[int]]:
 
 
 def values_block(ids: np.ndarray, values: pd.Series, classes: pd.Series, notes: pd.Series,
-                 decimals: int, polarity: str, salt: str = "") -> dict:
+                 decimals: int, polarity: str, salt: str = "",
+                 hatched: pd.Series | None = None) -> dict:
     """The values of the areas on the map in the wire format above.
 
     Parameters
@@ -79,9 +83,13 @@ def values_block(ids: np.ndarray, values: pd.Series, classes: pd.Series, notes: 
         The indicator's polarity, for the browser's ranks (rank 1 = worst, as the table).
     salt
         Anything else that makes these values differ (e.g. the archive), for the version.
+    hatched
+        Aligned with ``ids``: True for an area to draw hatched (None: none is).
     """
     if not (len(ids) == len(values) == len(classes) == len(notes)):
         raise ValueError("ids, values, classes and notes must have the same length")
+    if hatched is not None and len(hatched) != len(ids):
+        raise ValueError("hatched must have one flag per area")
     scale = 10 ** decimals
     numbers = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").to_numpy()
     missing = np.isnan(numbers)
@@ -97,34 +105,43 @@ def values_block(ids: np.ndarray, values: pd.Series, classes: pd.Series, notes: 
     noted = np.flatnonzero(note_list != "")
     texts = sorted(set(note_list[noted].tolist()))
     number = {t: i for i, t in enumerate(texts)}
+    flags = (np.zeros(len(ids), dtype=bool) if hatched is None
+             else pd.Series(hatched).fillna(False).to_numpy(dtype=bool))
     block = {
         "ids": id_runs(ids), "scale": scale, "values": sent, "classes": class_text,
         "notes": [[int(i), number[note_list[i]]] for i in noted],
         "note_texts": texts, "polarity": polarity,
+        "hatched": np.flatnonzero(flags).tolist(),
     }
     digest = hashlib.sha256(salt.encode())
-    for part in (np.asarray(ids, dtype="int64"), scaled, missing, digits):
+    for part in (np.asarray(ids, dtype="int64"), scaled, missing, digits, flags):
         digest.update(part.tobytes())
     digest.update(json.dumps([block["notes"], texts, polarity, scale]).encode())
     block["version"] = digest.hexdigest()[:16]
     return block
 
 
+HATCH_LABEL = "Hatched: not clearly different from a random spread"
+
+
 def legend(indicator: Indicator, classes: Classes, no_value_label: str,
-           show_no_value: bool) -> dict:
-    """Title, class labels and colours (worse end dark), and the no-value entry."""
+           show_no_value: bool, show_hatch: bool = False, subtitle: str = "") -> dict:
+    """Title, class labels and colours (worse end dark), the no-value and hatch entries."""
     if classes.k > MAX_CLASSES:
         raise ValueError(f"at most {MAX_CLASSES} classes can be drawn, not {classes.k}")
-    return {"title": f"{indicator.label} ({indicator.unit})",
+    return {"title": f"{indicator.label} ({indicator.unit})" + (f", {subtitle}" if subtitle
+                                                                 else ""),
             "labels": list(classes.labels), "colours": palette(indicator.polarity, classes.k),
             "no_value_colour": NO_VALUE_COLOUR, "no_value_label": no_value_label,
-            "show_no_value": show_no_value}
+            "show_no_value": show_no_value,
+            "hatch_label": HATCH_LABEL if show_hatch else None}
 
 
 def map_payload(*, layer: MapLayer, codes: pd.Series, values: pd.Series, classes: Classes,
                 notes: pd.Series, indicator: Indicator, no_value_label: str, view_key: str,
                 place: str, script: str, selected: str | None = None,
-                ranked: bool = True, basemap: bool = False) -> dict:
+                ranked: bool = True, basemap: bool = False,
+                hatched: pd.Series | None = None, subtitle: str = "") -> dict:
     """Everything the map script needs for one view.
 
     Parameters
@@ -146,6 +163,11 @@ def map_payload(*, layer: MapLayer, codes: pd.Series, values: pd.Series, classes
         Whether hover shows a rank (indicators), or not (report counts).
     basemap
         Draw CARTO's OpenStreetMap tiles under the areas (needs internet).
+    hatched
+        Aligned with ``codes``: True for areas to draw hatched, with a legend entry.
+    subtitle
+        Words after the legend's title (e.g. the small areas segregation was computed
+        across).
 
     Areas whose code is not in the archive are left off the map (the table still lists
     them).
@@ -156,11 +178,13 @@ def map_payload(*, layer: MapLayer, codes: pd.Series, values: pd.Series, classes
     pick = np.flatnonzero(keep)[order]
     class_index = classes.index.to_numpy()
     on_map = class_index[pick]
+    flags = None if hatched is None else hatched.iloc[pick].reset_index(drop=True)
     block = values_block(ids[pick], values.iloc[pick], pd.Series(on_map), notes.iloc[pick],
-                         indicator.decimals, indicator.polarity, salt=layer.areas_url)
+                         indicator.decimals, indicator.polarity, salt=layer.areas_url,
+                         hatched=flags)
     view_codes = codes.iloc[pick].astype(str).tolist()
     extent = layer.areas.extent(view_codes) if view_codes else layer.areas.extent()
-    title = f"{indicator.label} ({indicator.unit})"
+    title = f"{indicator.label} ({indicator.unit})" + (f", {subtitle}" if subtitle else "")
     chosen = None
     if selected and selected in set(view_codes):
         chosen_id = int(layer.areas.ids_of([selected])[0])
@@ -173,7 +197,8 @@ def map_payload(*, layer: MapLayer, codes: pd.Series, values: pd.Series, classes
         "context": {"districts": layer.districts_url, "regions": layer.regions_url},
         "view": {"key": view_key, "extent": [round(float(e), 5) for e in extent]},
         "values": block,
-        "legend": legend(indicator, classes, no_value_label, bool((on_map < 0).any())),
+        "legend": legend(indicator, classes, no_value_label, bool((on_map < 0).any()),
+                         bool(block["hatched"]), subtitle),
         "hover": {"label": indicator.label, "unit": indicator.unit,
                   "decimals": indicator.decimals, "vintage": f"Vintage: {indicator.vintage}",
                   "no_value": no_value_label, "ranked": ranked},

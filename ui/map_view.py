@@ -24,6 +24,12 @@ from plotly.colors import sample_colorscale, sequential
 from indicators.catalogue import INTERVAL_SUFFIXES, Indicator
 from indicators.profile import PERIODS
 from indicators.rates import format_interval
+from indicators.segregation_null import (
+    SUFFIXES,
+    benchmark_note,
+    residents_column,
+    shown_decimals,
+)
 
 SCHEMES = {"quantiles": "Quantiles (equal numbers of areas)",
            "natural_breaks": "Natural breaks (Fisher-Jenks)"}
@@ -188,6 +194,39 @@ def after_click(code: str, level: str) -> tuple[str, str]:
     return (code, "lsoa") if level == "lad" else (code, level)
 
 
+def seg_unit_words(rows: pd.DataFrame, indicator: Indicator) -> str:
+    """'across each district's LSOAs' for a segregation measure of districts, else ''."""
+    if indicator.theme not in ("segregation", "uncertainty") or "seg_unit" not in rows:
+        return ""
+    units = sorted(str(u).upper() + "s" for u in rows["seg_unit"].dropna().unique())
+    return f"across each district's {' and '.join(units)}" if units else ""
+
+
+def random_placement(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame | None:
+    """What random placement gives for a D or isolation indicator, per row of ``frame``.
+
+    Columns expected, low, high, random (True: hatched on the map) and residents; None
+    when ``frame`` has no such columns for ``indicator``.
+    """
+    wanted = {s: f"{indicator.id}_{s}" for s in SUFFIXES}
+    residents = residents_column(indicator.id)
+    if residents is None or not set(wanted.values()) <= set(frame.columns):
+        return None
+    out = pd.DataFrame({s: frame[c] for s, c in wanted.items()}, index=frame.index)
+    out["residents"] = frame[residents] if residents in frame.columns else pd.NA
+    return out
+
+
+def random_notes(values: pd.Series, placed: pd.DataFrame, indicator: Indicator) -> pd.Series:
+    """The plain-English note of every value against random placement ('' for none)."""
+    group = indicator.label.split(", ", 1)[-1].removesuffix(" (2011)")
+    dissimilarity = indicator.id.startswith("d_")
+    return pd.Series([benchmark_note(v, e, lo, hi, n, group, indicator.decimals, dissimilarity)
+                      for v, e, lo, hi, n in zip(values, placed["expected"], placed["low"],
+                                                 placed["high"], placed["residents"],
+                                                 strict=True)], index=values.index, dtype=object)
+
+
 def map_table(frame: pd.DataFrame, indicator: Indicator, reasons: Mapping[str, str],
               level: str) -> pd.DataFrame:
     """The text equivalent of the map: one row per area, highest rank first.
@@ -195,7 +234,9 @@ def map_table(frame: pd.DataFrame, indicator: Indicator, reasons: Mapping[str, s
     ``frame`` has area_code, area_name and a column named after the indicator. The
     returned columns are Area, Code, the indicator's label with its unit, then for a rate
     with limits its 95% CI, the months behind it (Period) and the Residents note when
-    ``frame`` has them, then Rank and Note (why there is no value).
+    ``frame`` has them, then Rank and Note (why there is no value; for D and isolation,
+    what the value is against random placement, with the columns "If spread at random"
+    and "95% range if random").
     """
     values = pd.to_numeric(frame[indicator.id], errors="coerce").astype("float64")
     table = pd.DataFrame({
@@ -208,6 +249,17 @@ def map_table(frame: pd.DataFrame, indicator: Indicator, reasons: Mapping[str, s
     table["Rank"] = rank_values(values, indicator.polarity)
     na = values.isna()
     table["Note"] = ""
+    placed = random_placement(frame, indicator)
+    if placed is not None:
+        expected = pd.to_numeric(placed["expected"], errors="coerce").astype("float64")
+        places = [shown_decimals(v, e, lo, hi, indicator.decimals) for v, e, lo, hi in zip(
+            values, expected, placed["low"], placed["high"], strict=True)]
+        table.insert(4, "If spread at random", [format_value(e, n) for e, n in zip(
+            expected, places, strict=True)])
+        table.insert(5, "95% range if random", [
+            "" if pd.isna(lo) else f"{format_value(lo, n)}–{format_value(hi, n)}"
+            for lo, hi, n in zip(placed["low"], placed["high"], places, strict=True)])
+        table["Note"] = random_notes(values, placed, indicator)
     if na.any():
         table.loc[na, "Note"] = NO_VALUE + ": " + missing_reasons(
             reasons, indicator.id, level, frame.loc[na, "area_code"])

@@ -13,6 +13,7 @@ import streamlit as st
 from data_sources.police_placement import DATASET as AGREEMENT
 from indicators.catalogue import CATALOGUE, LEVELS, THEMES
 from indicators.provenance_files import OS_STATEMENT
+from indicators.segregation_null import SMALL_GROUP
 from ui.cached import load_provenance, load_status
 
 THEME_TITLES = {
@@ -23,6 +24,7 @@ THEME_TITLES = {
     "deprivation": "Deprivation (English Indices of Deprivation)",
     "police": "Police-recorded public order and anti-social behaviour",
     "reports": "Tension reports from member organisations",
+    "uncertainty": "Segregation against random placement (expected value, range, flag)",
 }
 POLARITY = {"higher_worse": "Higher is worse", "higher_better": "Higher is better",
             "neutral": "Neither better nor worse"}
@@ -88,10 +90,15 @@ ethnic group (Census 2021 table TS021, 19 detailed groups; Census 2011 table KS2
 
 **Which small areas (`seg_unit`).** A district's measures are computed across its LSOAs
 (about 1,500 residents each) when Census counts by LSOA are cached, otherwise across its
-MSOAs (about 7,500). The `seg_unit` column says which. Values computed across MSOAs are
-usually lower than across LSOAs for the same district, because bigger areas average out local
-clustering: compare districts only on the same `seg_unit`. The 2011 value and the change
-since 2011 use the same kind of small area as the 2021 value.
+MSOAs (about 7,500). The `seg_unit` column says which, and the map's legend, its table,
+the Area profile and Compare say it beside every value. Values computed across MSOAs are
+usually lower than across LSOAs for the same district (by 0.04 to 0.08 for D), because
+bigger areas average out local clustering. So one build of the dataset uses **one kind of
+small area for every district**, and for 2011 as for 2021: a district whose counts are
+missing for some of its small areas gets no value (the reason is given), rather than a
+value across part of it or across MSOAs beside LSOA-based districts. When a new build
+uses a different kind of small area from the previous one (say LSOA counts were fetched
+since), its provenance says so: its values are not comparable with earlier downloads.
 
 **Notation.** For one district with small areas $i$: $g_i$ residents of the group, $t_i$
 residents in all; $G = \\sum_i g_i$ and $T = \\sum_i t_i$ for the whole district.
@@ -123,6 +130,7 @@ areas for a segregation value (otherwise it is left empty).
                 "residents divided by its share of the reference area; 1 is the same share, "
                 "2 twice as high, 0.5 half.")
     st.latex(r"LQ_i = \frac{g_i / t_i}{G / T}")
+    render_random_placement()
     st.markdown("""
 **Change 2011 → 2021** (`<id>_2011`, `<id>_change`): the 2011 value is computed the same
 way from Census 2011, across 2011 small areas placed in their 2022 district with the ONS
@@ -133,6 +141,47 @@ or Simpson diversity comes from the extra category.
 Census 2021 counts are slightly perturbed by ONS to protect confidentiality, so totals
 differ a little between tables; this matters only for very small groups. D, isolation and
 H agree with the PySAL `segregation` package.
+""")
+
+
+def render_random_placement() -> None:
+    st.markdown(f"""
+**Against random placement** (`<id>_expected`, `_low`, `_high`, `_random` beside every
+`d_<group>` and `isolation_<group>`, for 2021 and 2011). Even if people of a group chose
+where to live with no regard to anyone's ethnicity, they would not be spread exactly
+evenly: by chance, some small areas would get a few more of them and some a few fewer. So
+D and isolation are above zero with no segregation at all, and far above it for a small
+group: 76 people spread over a district's 42 LSOAs cannot be spread evenly. To tell
+segregation from chance, each value is set beside **random placement**: the same number
+of people of the group placed at random among the district's residents, every small area
+keeping its number of residents.
+
+- **Expected if random** (`_expected`): the value random placement gives on average.
+- **95% range if random** (`_low` to `_high`): random placement gives a value in this
+  range 95 times in 100. It is a range for chance, not a margin of error of the value: the
+  Census counted everyone.
+- **Not clearly different from random** (`_random`, true or false): the value lies inside
+  that range, so it cannot be told from a random spread (at the 5% level). The map hatches
+  such districts, the profile marks them ‡ and says so in words, and no sentence calls
+  that group "the most unevenly spread". A value *below* the range means the group is
+  spread more evenly than chance would leave it.
+
+**Small groups.** Values are never withheld for the size of a group: each has its
+expected value, range and flag. Values resting on fewer than {SMALL_GROUP} residents of the
+group in the district (`residents_<group>`) carry a note everywhere they are shown,
+saying how small the group is and what chance alone gives. The threshold comes from
+Census 2021 across MSOAs: of the 121 district values of the five broad groups resting on
+fewer than 500 people, 10 cannot be told from random and in 27 more than half the value
+is what chance alone gives; of the 1,414 resting on 500 or more, 3 and 18.
+
+**How** (details in `indicators/segregation_null.py`): the expected values are exact
+(closed forms for the hypergeometric distribution that random placement gives); the range
+of isolation comes from its exact mean and variance, that of D from a normal
+approximation with a skewness correction, both checked against PySAL `segregation`'s own
+random-placement tests and against exact simulation (within 0.003 for D). For districts
+with fewer than 8 small areas, or groups (or everyone else) of fewer than 30 people, where
+those approximations are poor, the range comes from 10,000 exact random placements, drawn
+with a fixed seed so that the same counts always give the same range.
 """)
 
 

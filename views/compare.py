@@ -14,11 +14,13 @@ from ui.cached import (
 from ui.compare_view import (
     MAX_AREAS,
     MIN_AREAS,
+    RANDOM_COLUMNS,
     RATE_NOTE,
     build_compare_figure,
     check_selection,
     compute_comparison,
     compute_wide,
+    random_caveat,
     residents_notes,
 )
 from ui.first_run import render_first_run
@@ -95,8 +97,9 @@ for indicator in indicators:
     render_chart_block(
         build_compare_figure(part, indicator),
         part[["area_code", "area_name", "value", "lower", "upper", "period", "unit", "rank",
-              "areas_ranked", "region", "vs_region", "england", "vs_england", "vintage"]],
+              "areas_ranked", "region", "vs_region", "england", "vs_england", "vintage",
+              *(RANDOM_COLUMNS if part["random_verdict"].notna().any() else [])]],
         f"compare_{indicator.id}_{level}.csv", f"bar_{indicator.id}",
         f"{indicator.definition} {rank_note(indicator.polarity, n)} "
-        + (f"No value for: {', '.join(missing)}. " if missing else "")
+        + (f"No value for: {', '.join(missing)}. " if missing else "") + random_caveat(part)
         + f"Vintage: {indicator.vintage}. {indicator.attribution}")

@@ -35,6 +35,7 @@ from ui.map_view import (
     after_click,
     classify,
     rank_note,
+    seg_unit_words,
     table_page,
 )
 from ui.report_counts import report_store_status
@@ -67,12 +68,14 @@ class Layer(NamedTuple):
     table: pd.DataFrame
     no_value_label: str
     ranked: bool
+    hatched: pd.Series | None = None
 
 
-def render_about(indicator: Indicator, n: int | None) -> None:
+def render_about(indicator: Indicator, n: int | None, across: str = "") -> None:
     st.subheader(indicator.label)
     st.write(indicator.definition)
-    st.markdown(f"**Unit:** {indicator.unit}  \n**Vintage:** {indicator.vintage}")
+    st.markdown(f"**Unit:** {indicator.unit}  \n**Vintage:** {indicator.vintage}"
+                + (f"  \n**Computed:** {across} (`seg_unit`)" if across else ""))
     if n:
         st.caption(rank_note(indicator.polarity, n) + " Classes include their upper bound; "
                    + ("darker means a higher value (neither end is better or worse)."
@@ -90,7 +93,7 @@ def indicator_layer(indicator: Indicator, level: str, district: str | None,
                     region: str | None, scheme: str) -> Layer:
     found = load_indicator_map(level, indicator.id, district, region, scheme)
     return Layer(indicator, found.values, found.notes, found.classes, found.table, NO_VALUE,
-                 ranked=True)
+                 ranked=True, hatched=found.hatched)
 
 
 def reports_layer(rows: pd.DataFrame, level: str, scheme: str) -> Layer | None:
@@ -131,14 +134,17 @@ def render_map(rows: pd.DataFrame, layer: Layer, view: View, place_key: str | No
         notes=layer.notes, indicator=indicator, no_value_label=layer.no_value_label,
         view_key=f"{view.level}:{place_key or 'england'}", place=place_name,
         script=asset_url("atlas-map.js"), selected=view.area, ranked=layer.ranked,
-        basemap=basemap)
+        basemap=basemap, hatched=layer.hatched, subtitle=seg_unit_words(rows, indicator))
     clicked = render_area_map(payload)
     if clicked:
         area, level = after_click(clicked, view.level)
         set_view(area=area, level=level)
         st.rerun(scope="app")
+    hatch = (" Hatched areas: the value is not clearly different from what random "
+             "placement of the same people gives (see the table)."
+             if layer.hatched is not None and layer.hatched.any() else "")
     st.caption("Click an area to select it; clicking a district shows its small areas. "
-               f"Grey areas: {layer.no_value_label.lower()} (the table says why). "
+               f"Grey areas: {layer.no_value_label.lower()} (the table says why).{hatch} "
                + (BASEMAP_ATTRIBUTION + "." if basemap else
                   "No basemap is drawn, so the map works offline."))
 
@@ -183,7 +189,7 @@ def render_table(layer: Layer, view: View, file_stem: str) -> None:
             st.rerun(scope="app")
     render_table_download("Download this table (CSV)", table,
                           f"{layer.indicator.id}_{file_stem}.csv")
-    missing = table.loc[table["Note"] != "", "Note"]
+    missing = table.loc[table["Note"].str.startswith(NO_VALUE + ": "), "Note"]
     if not missing.empty:
         with st.expander(f"Why {len(missing):,} area(s) have no value"):
             for note, count in missing.value_counts().items():
@@ -227,7 +233,8 @@ def render_page(view: View, rows: pd.DataFrame, district: str | None, region: st
         render_map(rows, layer, view, place_key, place_name, basemap)
     with right:
         render_about(layer.indicator, None if mode == "reports"
-                     else int(layer.table["Rank"].notna().sum()))
+                     else int(layer.table["Rank"].notna().sum()),
+                     seg_unit_words(rows, layer.indicator))
     render_table(layer, view, f"{view.level}_{place_key or 'england'}")
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators.profile import BENCHMARK_NOTE, comparison_table
+from indicators.profile import BENCHMARK_NOTE, RANDOM_MARK, comparison_table
+from indicators.profile_segregation import (
+    random_placement_display,
+    random_placement_explanation,
+)
 from ui.first_run import render_first_run
 from ui.profile_view import (
     data_ready,
@@ -58,6 +62,12 @@ st.caption(f"Rank 1 is the highest value among {profile.plural} in England; deci
            "highest 10%. No rank is given when fewer than half of the "
            f"{profile.plural} have data. {BENCHMARK_NOTE}")
 st.dataframe(comparison_table(profile), hide_index=True)
+if not profile.random_placement.empty:
+    st.caption(f"{RANDOM_MARK.strip()} not clearly different from a random spread: see "
+               "Segregation against random placement below.")
+    st.subheader("Segregation against random placement")
+    st.caption(random_placement_explanation(profile.seg_unit))
+    st.dataframe(random_placement_display(profile.random_placement), hide_index=True)
 
 for i, chart in enumerate(load_charts(profile, k)):
     st.subheader(chart.title)

@@ -15,6 +15,7 @@ from ui.cached import data_ready, load_benchmarks, load_hierarchy, load_joined
 from ui.first_run import render_first_run
 from ui.report_counts import report_store_status
 from ui.sidebar import area_label, current_view
+from ui.trends_random import random_placement_notes
 from ui.trends_view import (
     BREAKDOWNS,
     build_bar_figure,
@@ -150,3 +151,5 @@ else:
                                                        strict=True)) + ".")
     st.dataframe(shown[["place", "earlier", "latest", "change", "unit", "vintages"]],
                  hide_index=True, width="stretch", key="change_summary")
+    for note in random_placement_notes(own_rows, district_rows, places, label):
+        st.caption(note)

@@ -8,16 +8,21 @@
 // Hover reads name, value and rank from what the browser already holds; a click sends the
 // area's code back to Python as the trigger value "click".
 //
+// Areas whose value cannot be told from random placement (payload values.hatched) are
+// drawn hatched over their colour, with a legend entry.
+//
 // For tests and benchmarks the map element carries data-areas ("drawn" once the areas
 // first show in their colours), data-state ("loading" / "idle"), data-values (the version of the values drawn), data-tile-errors and
 // data-error, and
-// element.atlas (also window.atlasMap) offers renderedAreas() and pointOf(code).
+// element.atlas (also window.atlasMap) offers renderedAreas(), hatchedAreas() and
+// pointOf(code).
 
 import * as maplibregl from "./vendor/maplibre-gl.mjs";
 
 const AREAS = "areas";
 const NO_STATE = -2; // an area of the archive that is not on this map
 const NO_VALUE = -1;
+const HATCH = "atlas-hatch";
 const maps = new WeakMap();
 // MapLibre gives a 2-core machine one tile worker; the main thread mostly waits while tiles
 // are parsed, so a second worker parses them in parallel.
@@ -74,6 +79,26 @@ function themeColours(element) {
 
 // ---------------------------------------------------------------- style
 
+// Diagonal stripes, white edged with black, so they show on light and dark colours alike;
+// drawn at twice the resolution (pixelRatio 2) for sharp lines.
+function hatchImage() {
+  const size = 16;
+  const data = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const d = (x + y) % 8;
+      const [v, a] = d < 2 ? [255, 235] : d < 4 ? [0, 200] : [0, 0];
+      data.set([v, v, v, a], (y * size + x) * 4);
+    }
+  }
+  return { width: size, height: size, data };
+}
+
+function hatchSwatch() {
+  return "repeating-linear-gradient(135deg, rgba(255,255,255,0.95) 0 1.5px, "
+    + "rgba(0,0,0,0.8) 1.5px 3px, #9a9a9a 3px 5.5px)";
+}
+
 function fillColour(legend) {
   const match = ["match", ["coalesce", ["feature-state", "c"], NO_STATE],
     NO_STATE, "rgba(0,0,0,0)", NO_VALUE, legend.no_value_colour];
@@ -95,6 +120,13 @@ function areaLayers(payload) {
       paint: {
         "fill-color": fillColour(payload.legend),
         "fill-opacity": payload.basemap ? 0.75 : 0.9,
+      },
+    },
+    {
+      id: "areas-hatch", type: "fill", source: AREAS, "source-layer": AREAS,
+      paint: {
+        "fill-pattern": HATCH,
+        "fill-opacity": ["case", ["boolean", ["feature-state", "h"], false], 1, 0],
       },
     },
     {
@@ -213,7 +245,8 @@ function decodeValues(block) {
   const notes = new Map();
   for (const [position, note] of block.notes) notes.set(ids[position], block.note_texts[note]);
   const position = new Map(ids.map((id, i) => [id, i]));
-  return { version: block.version, ids, values, classes, notes, position,
+  const hatched = new Set((block.hatched || []).map((p) => ids[p]));
+  return { version: block.version, ids, values, classes, notes, position, hatched,
     ...ranksOf(values, block.polarity) };
 }
 
@@ -354,6 +387,14 @@ class AtlasMap {
       this.notice("Part of the map could not be drawn: "
         + this.box.dataset.error + ". The table below lists every value.");
     });
+    // The hatch pattern must exist before a tile is laid out (a tile laid out without it
+    // never shows it): the resolver runs before the missing image is looked up again,
+    // including after a new style.
+    const addHatch = () => {
+      if (!map.hasImage(HATCH)) map.addImage(HATCH, hatchImage(), { pixelRatio: 2 });
+    };
+    map.setMissingStyleImageResolver(async (id) => { if (id === HATCH) addHatch(); });
+    addHatch();
     map.on("dataloading", () => { this.box.dataset.state = "loading"; });
     map.on("load", () => performance.mark("atlas-map:style-loaded"));
     map.on("idle", () => {
@@ -464,9 +505,9 @@ class AtlasMap {
     map.removeFeatureState(target);
     this.popup.remove();
     this.data = decodeValues(block);
-    const { ids, classes } = this.data;
+    const { ids, classes, hatched } = this.data;
     for (let i = 0; i < ids.length; i++) {
-      map.setFeatureState({ ...target, id: ids[i] }, { c: classes[i] });
+      map.setFeatureState({ ...target, id: ids[i] }, { c: classes[i], h: hatched.has(ids[i]) });
     }
     this.box.dataset.values = block.version;
   }
@@ -501,6 +542,7 @@ class AtlasMap {
     box.appendChild(title);
     const entries = legend.labels.map((label, i) => [legend.colours[i], label]);
     if (legend.show_no_value) entries.push([legend.no_value_colour, legend.no_value_label]);
+    if (legend.hatch_label) entries.push([hatchSwatch(), legend.hatch_label]);
     for (const [colour, label] of entries) {
       const row = document.createElement("span");
       const swatch = document.createElement("span");
@@ -519,6 +561,16 @@ class AtlasMap {
       if (this.data && this.data.position.has(f.id)) seen.add(f.id);
     }
     return seen.size;
+  }
+
+  // Areas drawn on screen now whose hatch is showing (their feature-state h).
+  hatchedAreas() {
+    const seen = new Set();
+    const target = { source: AREAS, sourceLayer: AREAS };
+    for (const f of this.map.queryRenderedFeatures({ layers: ["areas-hatch"] })) {
+      if (this.map.getFeatureState({ ...target, id: f.id }).h) seen.add(f.properties.code);
+    }
+    return [...seen].sort();
   }
 
   pointOf(code) {
