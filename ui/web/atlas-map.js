@@ -122,13 +122,15 @@ function areaLayers(payload) {
         "fill-opacity": payload.basemap ? 0.75 : 0.9,
       },
     },
-    {
+    // Only for indicators that can be hatched: a pattern layer over every small area of
+    // England would cost a second fill of all of them.
+    ...(payload.legend.hatch_label ? [{
       id: "areas-hatch", type: "fill", source: AREAS, "source-layer": AREAS,
       paint: {
         "fill-pattern": HATCH,
         "fill-opacity": ["case", ["boolean", ["feature-state", "h"], false], 1, 0],
       },
-    },
+    }] : []),
     {
       // Borders would bury the colours of thousands of small areas at national scale.
       id: "areas-line", type: "line", source: AREAS, "source-layer": AREAS,
@@ -474,6 +476,7 @@ class AtlasMap {
     const restyle = before.layer.url !== payload.layer.url
       || JSON.stringify(before.context) !== JSON.stringify(payload.context)
       || JSON.stringify(before.basemap) !== JSON.stringify(payload.basemap)
+      || !before.legend.hatch_label !== !payload.legend.hatch_label
       || theme.text !== this.theme.text || theme.background !== this.theme.background;
     this.theme = theme;
     if (restyle) {
