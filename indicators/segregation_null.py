@@ -65,6 +65,7 @@ import pandas as pd
 from scipy.special import gammainccinv, gammaln
 
 from indicators.segregation import GROUPS, MIN_UNITS, Units, prepare_units
+from indicators.topics import SEGREGATION_GROUPS
 
 SUFFIXES = ("expected", "low", "high", "random")
 """The columns added beside every D and isolation value, ``<column>_<suffix>``."""
@@ -148,7 +149,7 @@ def residents_column(column: str) -> str | None:
         if column.startswith(f"{measure}_"):
             rest = column.removeprefix(f"{measure}_")
             group = rest.removesuffix("_2011")
-            if group in GROUPS:
+            if group in SEGREGATION_GROUPS:
                 return f"residents_{rest}"
     return None
 
