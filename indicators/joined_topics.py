@@ -45,9 +45,9 @@ FINER = {"lsoa": (), "msoa": ("lsoa",), "lad": ("msoa", "lsoa")}
 
 def family(topic: Topic) -> str:
     """The district columns of a topic's segregation measures, for NA reasons."""
-    names = " ".join(topic.group_ids)
+    names = ", ".join(topic.group_ids)
     extra = f", {topic.id}_entropy_h" if topic.detailed else ""
-    return f"d_* and isolation_* ({topic.title}: {names}){extra}, residents_*"
+    return f"d_*, isolation_* and residents_* of {names}{extra}"
 
 
 def compute_topics(inputs: Inputs, small: pd.DataFrame, unit: str,
@@ -76,7 +76,8 @@ def compute_topics(inputs: Inputs, small: pd.DataFrame, unit: str,
         counts = {level: _level_counts(inputs, topic, small, level, log) for level in LEVELS}
         measures = {level: _area_measures(topic, counts[level], level)
                     for level in LEVELS if counts[level] is not None}
-        districts = _district_segregation(topic, counts, small, unit, log)
+        districts = _district_segregation(topic, counts, small, unit, log,
+                                          inputs.why_missing(topic.dataset(unit)))
         if "lad" in measures:
             districts = measures.pop("lad").join(districts, how="outer")
         areas.append(_combine([districts, *measures.values()]))
@@ -127,13 +128,18 @@ def _cached_counts(inputs: Inputs, topic: Topic, level: str,
 
 
 def _district_segregation(topic: Topic, counts: dict[str, pd.DataFrame | None],
-                          small: pd.DataFrame, unit: str, log: BuildLog) -> pd.DataFrame:
-    """d_*, isolation_*, random placement, residents_* (and Theil's H) of every district."""
+                          small: pd.DataFrame, unit: str, log: BuildLog,
+                          why: str) -> pd.DataFrame:
+    """d_*, isolation_*, random placement, residents_* (and Theil's H) of every district.
+
+    ``why`` says why the topic's table at ``unit`` may be missing.
+    """
     placed = counts[unit]
     if placed is None:
         log.missing(f"lad {family(topic)}",
-                    f"no Census 2021 {topic.table} counts by {unit.upper()}; segregation is "
-                    f"computed across the same small areas as by ethnic group ({unit.upper()}s)")
+                    f"no Census 2021 {topic.table} counts by {unit.upper()} ({why}); "
+                    "segregation is computed across the same small areas as by ethnic group "
+                    f"({unit.upper()}s)")
         return pd.DataFrame()
     parents = districts_of(small, unit)
     placed = complete_districts(placed, parents, unit, "2021", log, family(topic))
