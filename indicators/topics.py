@@ -86,7 +86,11 @@ RELIGION = Topic(
 )
 
 _EU = "europe_eu_countries"
-_OUTSIDE_UK = (_EU, "europe_non_eu_countries", "africa", "middle_east_and_asia",
+_EU_PARTS = (f"{_EU}_european_union_eu14", f"{_EU}_european_union_eu8",
+             f"{_EU}_european_union_eu2", f"{_EU}_all_other_eu_countries")
+_NON_EU = "europe_non_eu_countries_all_other_non_eu_countries"
+# Leaf categories only (the bulk file also has subtotals, the API need not).
+_OUTSIDE_UK = (*_EU_PARTS, _NON_EU, "africa", "middle_east_and_asia",
                "the_americas_and_the_caribbean", "antarctica_and_oceania_and_other",
                "british_overseas")
 COUNTRY_OF_BIRTH = Topic(
@@ -94,14 +98,11 @@ COUNTRY_OF_BIRTH = Topic(
     universe="usual residents",
     groups=(
         Group("born_outside_uk", "Born outside the UK", _OUTSIDE_UK),
-        _single("born_eu", "Born in the EU", _EU),
-        _single("born_eu14", "Born in the EU14 (members before 2004)",
-                f"{_EU}_european_union_eu14"),
-        _single("born_eu8", "Born in the EU8 (joined 2004)", f"{_EU}_european_union_eu8"),
-        _single("born_eu2", "Born in the EU2 (Romania, Bulgaria)",
-                f"{_EU}_european_union_eu2"),
-        _single("born_europe_non_eu", "Born in Europe outside the EU and UK",
-                "europe_non_eu_countries"),
+        Group("born_eu", "Born in the EU", _EU_PARTS),
+        _single("born_eu14", "Born in the EU14 (members before 2004)", _EU_PARTS[0]),
+        _single("born_eu8", "Born in the EU8 (joined 2004)", _EU_PARTS[1]),
+        _single("born_eu2", "Born in the EU2 (Romania, Bulgaria)", _EU_PARTS[2]),
+        _single("born_europe_non_eu", "Born in Europe outside the EU and UK", _NON_EU),
         _single("born_africa", "Born in Africa", "africa"),
         _single("born_middle_east_asia", "Born in the Middle East or Asia",
                 "middle_east_and_asia"),
