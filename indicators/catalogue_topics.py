@@ -21,16 +21,6 @@ def _source(topic: Topic) -> tuple[str, ...]:
     return topic.datasets()
 
 
-def _who(topic: Topic, group: Group) -> str:
-    """'Muslim residents', 'residents born outside the UK', …, for definitions."""
-    label = group.label
-    if label.startswith("Born"):
-        return f"residents {label[0].lower()}{label[1:]}"
-    if label.startswith("Cannot"):
-        return f"residents aged 3 and over who {label[0].lower()}{label[1:]}"
-    return f"{label} residents" if group.id != "no_religion" else "residents of no religion"
-
-
 def _categories(topic: Topic, group: Group) -> str:
     words = " + ".join(f"'{c}'" for c in group.columns)
     return (f" Census 2021 {topic.table} ({topic.title}), categor"
@@ -39,7 +29,7 @@ def _categories(topic: Topic, group: Group) -> str:
 
 
 def _group_entries(topic: Topic, group: Group) -> list[Indicator]:
-    who, name, source = _who(topic, group), group.label, _source(topic)
+    who, name, source = group.who, group.label, _source(topic)
     where = _categories(topic, group)
 
     def entry(id_: str, label: str, definition: str, unit: str, polarity: str,

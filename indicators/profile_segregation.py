@@ -18,7 +18,7 @@ from indicators.segregation_null import (
     benchmark_verdict,
     shown_decimals,
 )
-from indicators.topics import GROUP_LABELS
+from indicators.topics import GROUP_LABELS, residents_phrase
 
 UNIT_WORDS = {"lsoa": "LSOAs (about 1,500 residents each)",
               "msoa": "MSOAs (about 7,500 residents each)"}
@@ -117,7 +117,8 @@ def random_placement_sentences(name: str, table: pd.DataFrame) -> list[str]:
     said = []
     rows = table[(table["measure"] == MEASURE_WORDS["d"]) & (table["note"] != "")]
     for row in rows.itertuples():
-        said.append(f"{row.group} residents of {name}, index of dissimilarity "
+        who = residents_phrase(row.group)
+        said.append(f"{who[0].upper()}{who[1:]} of {name}, index of dissimilarity "
                     f"{row.value:.3f}: {row.note}")
     return said
 

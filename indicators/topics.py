@@ -30,6 +30,18 @@ class Group:
     label: str
     columns: tuple[str, ...]
 
+    @property
+    def who(self) -> str:
+        """The group's residents in words: 'Muslim residents', 'residents born outside the
+        UK', 'residents who cannot speak English well or at all'."""
+        first = self.label[0].lower() + self.label[1:]
+        if self.label.startswith("Born"):
+            return f"residents {first}"
+        if self.label.startswith("Cannot"):
+            return f"residents who {first}"
+        return "residents of no religion" if self.id == "no_religion" else (
+            f"{self.label} residents")
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -129,6 +141,16 @@ TOPICS: tuple[Topic, ...] = (RELIGION, COUNTRY_OF_BIRTH, ENGLISH_PROFICIENCY)
 
 GROUP_LABELS: dict[str, str] = {g.id: g.label for t in TOPICS for g in t.groups}
 """Label of every group of :data:`TOPICS`, by id."""
+
+RESIDENTS_PHRASES: dict[str, str] = {g.label: g.who for t in TOPICS for g in t.groups}
+"""'Muslim residents', 'residents born outside the UK', … by group label."""
+
+
+def residents_phrase(label: str) -> str:
+    """The residents of a group in words, from its label (an ethnic group: 'Black
+    residents')."""
+    return RESIDENTS_PHRASES.get(label, f"{label} residents")
+
 
 SEGREGATION_GROUPS: dict[str, str] = {
     **dict.fromkeys(ETHNIC_GROUPS, ""), **GROUP_LABELS}

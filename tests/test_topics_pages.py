@@ -119,3 +119,10 @@ def test_the_export_and_its_dictionary_carry_every_new_column(with_topics, tmp_p
             assert data[column].notna().any(), column
         if level == "lad":
             assert dictionary.loc["d_muslim_random", "vintage"] == "Census 2021"
+
+
+def test_a_small_group_born_abroad_carries_its_note_in_words(monkeypatch, with_topics):
+    app = run(monkeypatch, with_topics, indicator="d_born_british_overseas", level="lad")
+    table = app.dataframe[0].value.set_index("Area")
+    assert "Small group (40 residents born in the British Overseas Territories, fewer than " \
+        "500)" in table.loc["Mockford", "Note"]
