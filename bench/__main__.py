@@ -54,7 +54,8 @@ def _rows_of(group: str) -> list[Callable[[Context], list[Row]]]:
     its own tools)."""
     if group == "segregation":
         from bench.segregation_speed import run, run_random
-        return [run, run_random]
+        from bench.topics_speed import run as run_topics
+        return [run, run_random, run_topics]
     if group == "joined":
         from bench.joined_build import run
         return [run]

@@ -5,7 +5,8 @@
   lacks a level's member, the counts come from the Nomis API (``NM_2041_1``) instead.
 * **Census 2011 KS201EW** by LSOA, MSOA and LAD: from the Nomis API (``NM_608_1``).
 * **Optional Census 2021 tables** (TS004 country of birth, TS030 religion, TS029 English
-  proficiency) from their bulk zips, one integer column per published category.
+  proficiency) from their bulk zips, one integer column per published category; a level
+  the zip lacks comes from the Nomis API (``NM_2024_1``, ``NM_2049_1``, ``NM_2048_1``).
 
 Categories are chosen by label, never by code: :mod:`data_sources.census_labels` maps both
 the 2021 and the 2011 labels onto our column ids. Every row must add up: detailed groups to
@@ -107,6 +108,13 @@ TOPICS = {
     "country_of_birth": ("ts004", "Country of birth"),
     "religion": ("ts030", "Religion"),
     "english_proficiency": ("ts029", "Proficiency in English"),
+}
+# Their Nomis API datasets: bulk table id -> (dataset, category dimension, the prefix of
+# the bulk labels, which the API's category names lack).
+TOPIC_API = {
+    "ts004": ("NM_2024_1", "c2021_cob_12", "Country of birth"),
+    "ts030": ("NM_2049_1", "c2021_religion_10", "Religion"),
+    "ts029": ("NM_2048_1", "c2021_engprf_6", "Proficiency in English language"),
 }
 
 
@@ -271,7 +279,12 @@ def parse_topic(content: bytes, url: str, geo: Geo, title: str) -> tuple[pd.Data
     e.g. ``no_religion``; the one label starting ``Total`` becomes ``total``.
     """
     fail = failer(url, f"Census 2021 {title} ({geo.geography})")
-    wide = read_bulk_csv(content, fail)
+    return topic_table(read_bulk_csv(content, fail), geo, fail)
+
+
+def topic_table(wide: pd.DataFrame, geo: Geo, fail: Fail) -> tuple[pd.DataFrame, int]:
+    """An optional table from its wide counts (``area_code``, ``area_name``, one column per
+    category label with the table's prefix), as :func:`parse_topic` describes."""
     labels = list(wide.columns[2:])
     ids = [_topic_id(label) for label in labels]
     if ids.count("total") != 1:
@@ -354,12 +367,33 @@ def topic_builder(table: str, title: str, geo: Geo) -> Callable[[RefreshContext]
         fail = failer(download.url, f"Census 2021 {title} ({geo.geography})")
         content = zip_member(download.content, member, fail)
         if content is None:
-            raise fail(f"the bulk zip has no member {member} "
-                       f"(it holds {zip_names(download.content)})")
+            return _topic_from_api(ctx, table, title, geo, download, member)
         frame, dropped = parse_topic(content, f"{download.url} ({member})", geo, title)
         return Built(frame, download, [PERTURBATION_NOTE, *_dropped_note(dropped)])
 
     return build
+
+
+def _topic_from_api(ctx: RefreshContext, table: str, title: str, geo: Geo, bulk: Download,
+                    member: str) -> Built:
+    """An optional table from the Nomis API, its labels given the bulk file's prefix."""
+    dataset, dimension, prefix = TOPIC_API[table]
+    census = Census(2021, table.upper(), (), dataset, dimension, CENSUS2021.levels)
+    lacks = (f"the bulk zip {bulk.url} has no member {member} "
+             f"(it holds {zip_names(bulk.content)})")
+    ctx.log(f"  {lacks}; trying the Nomis API")
+    try:
+        wide, download, pages = fetch_api_table(ctx, census, geo)
+        wide.columns = [*wide.columns[:2], *(f"{prefix}: {c}" for c in wide.columns[2:])]
+        fail = failer(download.url, f"Census 2021 {title} API ({geo.geography})")
+        frame, dropped = topic_table(wide, geo, fail)
+    except SourceError as exc:
+        raise type(exc)(SOURCE, exc.url, f"{lacks}, and the Nomis API fallback failed: "
+                                         f"{exc.problem}") from exc
+    notes = [PERTURBATION_NOTE,
+             f"{geo.level.upper()} counts fetched from the Nomis API ({dataset}, {pages} "
+             f"page(s)) because the bulk zip had no {geo.member} member."]
+    return Built(frame, download, notes + _dropped_note(dropped))
 
 
 def _dropped_note(dropped: int) -> list[str]:

@@ -20,27 +20,24 @@ from small tables of words (:mod:`indicators.deprivation_terms` and below);
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import replace
 
 import pandas as pd
 
+from indicators.catalogue_topics import topic_entries
+from indicators.catalogue_types import LEVELS, OGL, ONS, Indicator
 from indicators.deprivation_terms import (
     DOMAINS,
     IOD_LSOAS,
     POPULATIONS_2019,
     SUBDOMAINS,
     SUMMARIES,
-    Polarity,
 )
 from indicators.segregation_null import SMALL_GROUP
 from reports.taxonomy import CATEGORIES
 
-LEVELS = ("lsoa", "msoa", "lad")
 THEMES = ("identifier", "population", "diversity", "segregation", "deprivation", "police",
           "reports", "uncertainty")
-OGL = "Open Government Licence v3.0"
-ONS = "Source: Office for National Statistics licensed under the Open Government Licence v3.0."
 POLICE = ("Contains public sector information licensed under the Open Government Licence "
           "v3.0. Source: data.police.uk.")
 REPORTS_LICENCE = "Good Relations Atlas members' reports, aggregated with small counts suppressed"
@@ -56,53 +53,6 @@ IOD2019_AS_PUBLISHED = "IoD 2019 (LSOA 2011, as published)"
 def _iod(year: int) -> str:
     return (f"English Indices of Deprivation {year}, Ministry of Housing, Communities and "
             "Local Government, licensed under the Open Government Licence v3.0.")
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """One column of the joined dataset.
-
-    Attributes
-    ----------
-    id : str
-        Column name in the joined tables.
-    label : str
-        Short name for charts and tables.
-    definition : str
-        What the number means, in one or two plain-English sentences.
-    unit : str
-        e.g. ``"index 0-1"``, ``"rank"``, ``"per 10,000 residents a year"``.
-    polarity : {"higher_worse", "higher_better", "neutral"}
-        Whether a higher value is worse for the area (colour scales follow this).
-    levels : tuple of str
-        Levels it exists at: ``lsoa``, ``msoa``, ``lad``.
-    theme : str
-        One of :data:`THEMES`.
-    source : tuple of str
-        Dataset ids of the cache it is computed from.
-    vintage : str
-        e.g. ``"Census 2021"``, ``"IoD 2019 mapped to LSOA 2021"``.
-    licence, attribution : str
-        What users of the number must respect and credit.
-    decimals : int
-        Decimal places for display.
-    table : {"area", "month"}
-        ``area``: a column of ``joined_area_indicator``; ``month``: of ``joined_area_month``.
-    """
-
-    id: str
-    label: str
-    definition: str
-    unit: str
-    polarity: Polarity
-    levels: tuple[str, ...]
-    theme: str
-    source: tuple[str, ...]
-    vintage: str
-    licence: str
-    attribution: str
-    decimals: int = 2
-    table: Literal["area", "month"] = "area"
 
 
 # ---------------------------------------------------------------- words of the families
@@ -478,11 +428,12 @@ def _build_catalogue() -> dict[str, Indicator]:
     segregation = _segregation()
     simpson = [e for e in _diversity() if e.id == "simpson_diversity"]
     vintages_2011 = _vintages_2011([*segregation, *simpson])
-    d_and_isolation = [e for e in [*segregation, *vintages_2011]
+    topics = topic_entries()
+    d_and_isolation = [e for e in [*segregation, *vintages_2011, *topics]
                        if e.id.startswith(("d_", "isolation_")) and not e.id.endswith("_change")]
     entries = [
         *_identifiers(), *_population(), *_group_residents(), *_diversity(), *segregation,
-        *vintages_2011, *_random_benchmarks(d_and_isolation),
+        *vintages_2011, *topics, *_random_benchmarks(d_and_isolation),
         *_deprivation_lsoa(2025), *_deprivation_lsoa(2019), *_deprivation_summaries(),
         *_police(), *_reports(),
     ]

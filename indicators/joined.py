@@ -55,15 +55,19 @@ from indicators.joined_inputs import (
     BuildLog,
     Inputs,
     catalogue_columns,
+    complete_districts,
     compute_areas,
     compute_population,
+    districts_of,
     load_inputs,
+    placed_counts,
 )
 from indicators.joined_months import (
     build_area_months,
     compute_police_indicators,
     compute_police_months,
 )
+from indicators.joined_topics import compute_topics
 from indicators.segregation import (
     DETAILED_2011,
     GROUPS,
@@ -74,6 +78,7 @@ from indicators.segregation import (
     compute_segregation,
 )
 from indicators.segregation_null import compute_random_benchmarks
+from indicators.topics import GROUP_LABELS
 
 AREA_TABLE = "joined_area_indicator"
 MONTH_TABLE = "joined_area_month"
@@ -125,6 +130,7 @@ def build_area_tables(inputs: Inputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     small = _with_regions(small, areas)
     population = compute_population(inputs, small, log)
     deprivation = _deprivation_summaries(inputs, small, log)
+    topics, topic_places = compute_topics(inputs, small, segregation_unit(inputs), log)
     parts = [
         population,
         pd.concat([_segregation(inputs, small, log),  # districts, then LSOAs and MSOAs
@@ -132,18 +138,28 @@ def build_area_tables(inputs: Inputs) -> tuple[pd.DataFrame, pd.DataFrame]:
         _deprivation_lsoa(inputs, log),
         deprivation,
         compute_police_indicators(compute_police_months(inputs, small, log), population, log),
+        topics,
     ]
     table = areas.set_index("area_code")
     for part in parts:
         table = table.join(part, how="left")
-    table = table.reset_index()
+    table = _topic_seg_unit(table.copy().reset_index(), segregation_unit(inputs))
     special = deprivation.reindex(pd.Index(_benchmark_places(small))).join(
-        _diversity_benchmarks(inputs, small), how="left")
+        [_diversity_benchmarks(inputs, small), topic_places], how="left")
     benchmarks = compute_benchmarks(table, special, inputs.get("lookup_lad22_region"))
     table = compare_with_benchmarks(table, benchmarks)
     table["denominator_flag"] = compute_denominator_flags(table)
     table = catalogue_columns(table, "area", log)
     return log.attach(table), benchmarks
+
+
+def _topic_seg_unit(table: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """``seg_unit`` also for districts with segregation values of a topic only."""
+    topic_values = [f"d_{g}" for g in GROUP_LABELS if f"d_{g}" in table.columns]
+    if not topic_values or "seg_unit" not in table.columns:
+        return table
+    lacking = table["seg_unit"].isna() & table[topic_values].notna().any(axis=1)
+    return table.assign(seg_unit=table["seg_unit"].mask(lacking, unit))
 
 
 def _with_regions(small: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
@@ -173,19 +189,14 @@ def _diversity_benchmarks(inputs: Inputs, small: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- segregation, diversity
-def _placed_counts(counts: pd.DataFrame, parents: pd.Series) -> pd.DataFrame:
-    """Census counts of small areas with the code of their district (``lad_code``)."""
-    placed = counts.assign(lad_code=counts["area_code"].map(parents))
-    return placed[placed["lad_code"].notna()].reset_index(drop=True)
-
-
-def _districts_of(small: pd.DataFrame, unit: str) -> pd.Series:
-    return small.drop_duplicates(unit).set_index(unit)["lad"]
-
-
 SEG_UNIT_NOTE = "segregation of districts computed across "
 """Start of the build note naming the small areas of the segregation measures."""
-SEG_FAMILY = "d_*, isolation_*, entropy_h, simpson_diversity, residents_*"
+
+
+def segregation_unit(inputs: Inputs) -> str:
+    """The small areas every segregation measure of the build is computed across: LSOAs
+    when Census 2021 ethnic-group counts by LSOA are cached, else MSOAs."""
+    return "lsoa" if inputs.get("census2021_ethnicity_lsoa") is not None else "msoa"
 
 
 def _segregation(inputs: Inputs, small: pd.DataFrame, log: BuildLog) -> pd.DataFrame:
@@ -197,9 +208,8 @@ def _segregation(inputs: Inputs, small: pd.DataFrame, log: BuildLog) -> pd.DataF
     kind of small area.  Beside every D and isolation value, what random placement would
     give (:mod:`indicators.segregation_null`).
     """
-    unit = next((u for u in ("lsoa", "msoa") if inputs.get(f"census2021_ethnicity_{u}")
-                 is not None), None)
-    if unit is None:
+    unit = segregation_unit(inputs)
+    if inputs.get(f"census2021_ethnicity_{unit}") is None:
         log.missing("lad segregation and diversity (d_*, isolation_*, entropy_h, "
                     "simpson_diversity)", inputs.why_missing("census2021_ethnicity_lsoa")
                     + " and " + inputs.why_missing("census2021_ethnicity_msoa"))
@@ -207,8 +217,8 @@ def _segregation(inputs: Inputs, small: pd.DataFrame, log: BuildLog) -> pd.DataF
     log.note(SEG_UNIT_NOTE + f"{unit.upper()}s" + (
         " (Census 2021 counts by LSOA)" if unit == "lsoa"
         else ": Census 2021 counts by LSOA are not available"))
-    parents = _districts_of(small, unit)
-    counts = _complete_districts(_placed_counts(inputs.get(f"census2021_ethnicity_{unit}"),
+    parents = districts_of(small, unit)
+    counts = complete_districts(placed_counts(inputs.get(f"census2021_ethnicity_{unit}"),
                                                 parents), parents, unit, "2021", log)
     seg = compute_segregation(counts)
     few = seg.index[seg["n_units"] < MIN_UNITS]
@@ -222,7 +232,7 @@ def _segregation(inputs: Inputs, small: pd.DataFrame, log: BuildLog) -> pd.DataF
         if unit == "lsoa":
             lookup = inputs.get("lookup_lsoa11_lsoa21")
             placed = lookup[["lsoa11_code", "lad22_code"]].drop_duplicates()
-            counts_2011 = _complete_districts(
+            counts_2011 = complete_districts(
                 counts_2011, placed.set_index("lsoa11_code")["lad22_code"], unit, "2011", log)
         seg_2011 = compute_segregation(counts_2011, detailed=DETAILED_2011)
         seg = compute_change(seg, seg_2011)
@@ -232,28 +242,6 @@ def _segregation(inputs: Inputs, small: pd.DataFrame, log: BuildLog) -> pd.DataF
     seg = seg.drop(columns=["n_units", "population"]).join(parts, how="left")
     seg = seg.reindex(pd.Index(small["lad"].unique(), name="area_code")).assign(seg_unit=unit)
     return seg
-
-
-def _complete_districts(placed: pd.DataFrame, expected: pd.Series, unit: str, year: str,
-                        log: BuildLog) -> pd.DataFrame:
-    """``placed`` without the districts some of whose small areas have no counts.
-
-    ``expected`` maps every small-area code to the district(s) it lies in (a code may
-    appear twice when a 2011 LSOA was split between districts).
-    """
-    missing = expected[~expected.index.isin(set(placed["area_code"]))]
-    if missing.empty:
-        return placed
-    lacking = missing.groupby(missing).size()
-    totals = expected.groupby(expected).size()
-    listed = ", ".join(f"{lad} ({n} of {totals[lad]})" for lad, n in lacking.items())
-    suffix = "" if year == "2021" else "_2011"
-    log.missing(f"lad {SEG_FAMILY.replace('*', '*' + suffix)} of {', '.join(lacking.index)}",
-                f"Census {year} counts of some of their {unit.upper()}s are missing "
-                f"({listed}); segregation is computed across all of a district's "
-                f"{unit.upper()}s or not at all: never across part of it, nor across "
-                "another kind of small area beside the other districts")
-    return placed[~placed["lad_code"].isin(lacking.index)].reset_index(drop=True)
 
 
 def _group_residents(counts: pd.DataFrame, suffix: str) -> pd.DataFrame:
@@ -275,8 +263,8 @@ def _counts_2011(inputs: Inputs, small: pd.DataFrame, unit: str,
     if unit == "lsoa":
         parents = lookup.drop_duplicates("lsoa11_code").set_index("lsoa11_code")["lad22_code"]
     else:
-        parents = _districts_of(small, "msoa")
-    placed = _placed_counts(counts, parents)
+        parents = districts_of(small, "msoa")
+    placed = placed_counts(counts, parents)
     dropped = len(counts) - len(placed)
     if dropped:
         log.note(f"{dropped} Census 2011 {unit.upper()}s could not be placed in a 2022 district "
@@ -293,7 +281,7 @@ def _small_area_diversity(inputs: Inputs, small: pd.DataFrame, log: BuildLog) ->
             log.missing(f"{unit} simpson_diversity and lq_*",
                         inputs.why_missing(f"census2021_ethnicity_{unit}"))
             continue
-        placed = _placed_counts(counts, _districts_of(small, unit))
+        placed = placed_counts(counts, districts_of(small, unit))
         diversity = compute_area_diversity(placed).set_index("area_code")[["simpson_diversity"]]
         quotients = compute_location_quotients(placed).drop(columns="lad_code")
         residents = placed.set_index("area_code")[list(GROUPS)].add_prefix("residents_")

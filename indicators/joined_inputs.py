@@ -19,6 +19,7 @@ from data_sources.cache import Cache, Provenance
 from data_sources.errors import NotCachedError
 from geo.hierarchy import build_hierarchy
 from indicators.catalogue import CATALOGUE
+from indicators.topics import TOPICS
 
 LEVELS = ("lsoa", "msoa", "lad")
 KEY_COLUMNS = ["area_code", "area_name", "level", "lad_code", "region_code"]
@@ -29,6 +30,7 @@ INPUT_DATASETS = (
     "census2011_ethnicity_lsoa", "census2011_ethnicity_msoa",
     "iod2025_lsoa", "iod2019_lsoa", "iod2025_lad_summary", "iod2019_lad_summary",
     "police_lsoa_month", "police_placement_agreement",
+    *(dataset for topic in TOPICS for dataset in topic.datasets()),
 )
 
 
@@ -191,6 +193,42 @@ def _sum_up(values: pd.Series, small: pd.DataFrame, child: str, parent: str) -> 
     parents = small[[child, parent]].drop_duplicates(child).set_index(child)[parent]
     frame = values.to_frame("v").join(parents, how="inner")
     return frame.groupby(parent)["v"].sum()
+
+
+SEG_FAMILY = "d_*, isolation_*, entropy_h, simpson_diversity, residents_*"
+"""The district columns of the ethnic-group segregation measures (for NA reasons)."""
+
+
+def placed_counts(counts: pd.DataFrame, parents: pd.Series) -> pd.DataFrame:
+    """Census counts of small areas with the code of their district (``lad_code``)."""
+    placed = counts.assign(lad_code=counts["area_code"].map(parents))
+    return placed[placed["lad_code"].notna()].reset_index(drop=True)
+
+
+def districts_of(small: pd.DataFrame, unit: str) -> pd.Series:
+    return small.drop_duplicates(unit).set_index(unit)["lad"]
+
+
+def complete_districts(placed: pd.DataFrame, expected: pd.Series, unit: str, year: str,
+                       log: BuildLog, family: str = SEG_FAMILY) -> pd.DataFrame:
+    """``placed`` without the districts some of whose small areas have no counts.
+
+    ``expected`` maps every small-area code to the district(s) it lies in (a code may
+    appear twice when a 2011 LSOA was split between districts).
+    """
+    missing = expected[~expected.index.isin(set(placed["area_code"]))]
+    if missing.empty:
+        return placed
+    lacking = missing.groupby(missing).size()
+    totals = expected.groupby(expected).size()
+    listed = ", ".join(f"{lad} ({n} of {totals[lad]})" for lad, n in lacking.items())
+    suffix = "" if year == "2021" else "_2011"
+    log.missing(f"lad {family.replace('*', '*' + suffix)} of {', '.join(lacking.index)}",
+                f"Census {year} counts of some of their {unit.upper()}s are missing "
+                f"({listed}); segregation is computed across all of a district's "
+                f"{unit.upper()}s or not at all: never across part of it, nor across "
+                "another kind of small area beside the other districts")
+    return placed[~placed["lad_code"].isin(lacking.index)].reset_index(drop=True)
 
 
 def catalogue_columns(table: pd.DataFrame, which: str, log: BuildLog) -> pd.DataFrame:

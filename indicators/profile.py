@@ -37,6 +37,8 @@ KEY_INDICATORS = (
     "imd_avg_score_2019", "imd_score_2019",
     "simpson_diversity",
     *[f"d_{group}" for group in GROUPS], "entropy_h",
+    "religion_simpson_diversity", "religion_entropy_h", "pct_born_outside_uk",
+    "d_born_outside_uk", "pct_limited_english", "d_limited_english",
     "public_order_per_10k", "asb_per_10k",
 )
 MIN_COVERAGE = 0.5

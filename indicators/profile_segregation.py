@@ -1,6 +1,7 @@
 """A district's segregation against random placement, for the Area profile and its exports.
 
-For each ethnic group with a value: residents of the group, D and isolation, what random
+For each group with a value (ethnic groups, then religion, country of birth and English
+proficiency): residents of the group, D and isolation, what random
 placement of the same people gives (expected value and 95% range) and what that means in
 a few words; plain-English sentences for the values a reader could misread; and the kind
 of small area the measures were computed across.  Pure functions of one joined row.
@@ -17,10 +18,14 @@ from indicators.segregation_null import (
     benchmark_verdict,
     shown_decimals,
 )
+from indicators.topics import GROUP_LABELS, residents_phrase
 
 UNIT_WORDS = {"lsoa": "LSOAs (about 1,500 residents each)",
               "msoa": "MSOAs (about 7,500 residents each)"}
 MEASURE_WORDS = {"d": "Dissimilarity (D)", "isolation": "Isolation"}
+ALL_GROUPS = {**GROUPS, **GROUP_LABELS}
+"""Every group with D and isolation: ethnic groups, then religion, country of birth and
+English proficiency (:mod:`indicators.topics`)."""
 COLUMNS = ["group", "measure", "residents", "value", "expected", "low", "high", "random",
            "verdict", "note"]
 
@@ -34,7 +39,7 @@ def unit_phrase(seg_unit: object) -> str:
 def random_columns(table: pd.DataFrame) -> set[str]:
     """Ids (``d_<group>``, ``isolation_<group>``) of the values of ``table`` that cannot be
     told from random placement."""
-    names = {name: group for group, name in GROUPS.items()}
+    names = {name: group for group, name in ALL_GROUPS.items()}
     measures = {words: measure for measure, words in MEASURE_WORDS.items()}
     return {f"{measures[r.measure]}_{names[r.group]}" for r in table.itertuples()
             if r.random is True}
@@ -48,7 +53,7 @@ def random_placement_table(area: pd.Series) -> pd.DataFrame:
     small area (segregation is measured for districts only).
     """
     rows = []
-    for group, name in GROUPS.items():
+    for group, name in ALL_GROUPS.items():
         residents = area.get(f"residents_{group}")
         for measure, words in MEASURE_WORDS.items():
             column = f"{measure}_{group}"
@@ -112,7 +117,8 @@ def random_placement_sentences(name: str, table: pd.DataFrame) -> list[str]:
     said = []
     rows = table[(table["measure"] == MEASURE_WORDS["d"]) & (table["note"] != "")]
     for row in rows.itertuples():
-        said.append(f"{row.group} residents of {name}, index of dissimilarity "
+        who = residents_phrase(row.group)
+        said.append(f"{who[0].upper()}{who[1:]} of {name}, index of dissimilarity "
                     f"{row.value:.3f}: {row.note}")
     return said
 

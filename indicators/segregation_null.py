@@ -65,6 +65,7 @@ import pandas as pd
 from scipy.special import gammainccinv, gammaln
 
 from indicators.segregation import GROUPS, MIN_UNITS, Units, prepare_units
+from indicators.topics import SEGREGATION_GROUPS, residents_phrase
 
 SUFFIXES = ("expected", "low", "high", "random")
 """The columns added beside every D and isolation value, ``<column>_<suffix>``."""
@@ -148,7 +149,7 @@ def residents_column(column: str) -> str | None:
         if column.startswith(f"{measure}_"):
             rest = column.removeprefix(f"{measure}_")
             group = rest.removesuffix("_2011")
-            if group in GROUPS:
+            if group in SEGREGATION_GROUPS:
                 return f"residents_{rest}"
     return None
 
@@ -211,7 +212,7 @@ def benchmark_note(value: float, expected: float, low: float, high: float,
         parts.append(f"Not clearly different from a random spread: random placement of the "
                      f"same people gives {shown}.")
     if _known(residents) and residents < SMALL_GROUP:
-        parts.append(f"Small group ({residents:,.0f} {group} residents, fewer than "
+        parts.append(f"Small group ({residents:,.0f} {residents_phrase(group)}, fewer than "
                      f"{SMALL_GROUP}): chance alone gives about {expected:.{decimals}f}, "
                      "so read this value with care.")
     elif not parts and dissimilarity and expected > value / 2:

@@ -24,7 +24,7 @@ def test_without_shared_every_row_cannot_run_and_the_exit_code_is_0(
     assert main(["--cache", str(tmp_path / "cache")]) == 0
     table = capsys.readouterr().out
     rows = [line for line in table.splitlines() if line.startswith("| ") and "cannot run" in line]
-    assert len(rows) == 7  # segregation has two rows
+    assert len(rows) == 8  # segregation has three rows
     assert not (tmp_path / "cache").exists()
 
 

@@ -95,3 +95,34 @@ def test_status_offline_reads_the_national_cache(national):
     )
     assert result.returncode == 0
     assert "boundaries_lsoa21" in result.stdout and "33,755" in result.stdout
+
+
+def test_religion_birth_and_english_absent_from_the_mirror_leave_empty_documented_columns(
+        national, monkeypatch):
+    """Issue 16: the mirror serves no TS030, TS004 or TS029; the build still succeeds, their
+    columns are there and empty with the reason, and a link to one says it is not there."""
+    from streamlit.testing.v1 import AppTest
+
+    from indicators.catalogue import CATALOGUE
+    from indicators.joined import reasons_by_column
+    from indicators.topics import TOPICS
+
+    cache = national.cache
+    for dataset in (d for topic in TOPICS for d in topic.datasets()):
+        entry = cache.provenance(dataset)
+        assert entry is not None and not entry.file and "404" in entry.last_error
+    joined = cache.load_table("joined_area_indicator")
+    columns = [c for c, e in CATALOGUE.items()
+               if set(e.source) & {d for t in TOPICS for d in t.datasets()}]
+    assert joined[columns].isna().all(axis=None)
+    assert joined.loc[joined["level"] == "lad", "d_asian"].notna().sum() > 300
+    reasons = " ".join(reasons_by_column(joined).values())
+    assert "census2021_religion_msoa is not available" in reasons
+    monkeypatch.setenv("GRA_CACHE_DIR", str(cache.root))
+    monkeypatch.setenv("GRA_OFFLINE", "1")
+    app = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=120)
+    app.query_params.update(indicator="d_muslim", level="lad")
+    app.run()
+    assert not app.exception, app.exception
+    notes = [t.proto.body for t in app.toast]
+    assert any("Dissimilarity, Muslim is not available" in n for n in notes), notes

@@ -14,12 +14,15 @@ import io
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from data_sources import census_labels, nomis, nomis_api
 from data_sources.errors import SourceFormatError
 from data_sources.refresh import OGL, RefreshContext, run_refresh
+from indicators.topics import TOPICS, topic_counts
 from settings import PROJECT_ROOT
+from tests.fixtures import topics as topic_fixtures
 from tests.mirror import Fault
 from tests.mirror import nomis as nomis_mirror
 
@@ -380,6 +383,46 @@ def test_an_optional_table_missing_at_the_publisher_fails_alone(ctx, mirror):
     assert spec.id == "census2021_country_of_birth_msoa"
     assert "census2021-ts004.zip was not found at the publisher" in message
     assert len(ctx.cache.load_table("census2021_ethnicity_msoa")) == 3
+
+
+@pytest.mark.parametrize(("table", "topic", "level", "api"), [
+    ("ts030", "religion", "msoa", "NM_2049_1"),
+    ("ts029", "english_proficiency", "lsoa", "NM_2048_1"),
+    ("ts004", "country_of_birth", "lad", "NM_2024_1"),
+])
+def test_an_optional_table_the_zip_lacks_comes_from_the_api_with_the_same_counts(
+        ctx, mirror, monkeypatch, table, topic, level, api):
+    small_pages(monkeypatch)
+    path = FIXTURES / "output" / "census" / "2021" / f"census2021-{table}.zip"
+    with zipfile.ZipFile(path) as archive:
+        files = {n: archive.read(n).decode() for n in archive.namelist()}
+    member = files.pop(f"census2021-{table}-{topic_fixtures.MEMBERS[level]}.csv")
+    mirror.fault(f"census2021-{table}.zip", Fault("body", body=zip_of(files)))
+    report = refresh(ctx, f"census2021_{topic}_{level}")
+    assert report.ok and not report.failed, report.failed
+    from_api = ctx.cache.load_table(f"census2021_{topic}_{level}")
+    from_bulk = topic_fixtures.parse(table, member.encode(), level)
+    which = next(t for t in TOPICS if t.id == topic)
+    pd.testing.assert_frame_equal(topic_counts(from_api, which).drop(columns="area_name"),
+                                  topic_counts(from_bulk, which).drop(columns="area_name"),
+                                  check_dtype=False)
+    query = mirror.requests_to(f"{api}.data.csv")[0].query
+    assert query["geography"] == topic_fixtures.GEOGRAPHIES[level]
+    assert f"{topic_fixtures.API[table][1].casefold()}_name" in query["select"]
+    entry = ctx.cache.provenance(f"census2021_{topic}_{level}")
+    assert api in entry.url
+    assert any(f"counts fetched from the Nomis API ({api}" in n for n in entry.notes)
+
+
+def test_an_optional_table_neither_in_the_zip_nor_the_api_says_both(ctx, mirror):
+    path = FIXTURES / "output" / "census" / "2021" / "census2021-ts030.zip"
+    with zipfile.ZipFile(path) as archive:
+        files = {n: archive.read(n).decode() for n in archive.namelist()
+                 if not n.endswith("-lsoa.csv")}
+    mirror.fault("census2021-ts030.zip", Fault("body", body=zip_of(files)))
+    message = failure(refresh(ctx, "census2021_religion_lsoa"))
+    assert "has no member census2021-ts030-lsoa.csv" in message
+    assert "the Nomis API fallback failed" in message
 
 
 # ---------------------------------------------------------------- the publisher's own file

@@ -15,9 +15,15 @@ import streamlit as st
 from data_sources.errors import DataSourceError, OfflineError
 from data_sources.postcodes import normalise_postcode
 from geo.hierarchy import search_areas
-from indicators.catalogue import get_indicator
+from indicators.catalogue import CATALOGUE, get_indicator
 from settings import get_settings
-from ui.cached import data_ready, load_available_indicators, load_hierarchy, look_up_postcode
+from ui.cached import (
+    data_ready,
+    load_available_indicators,
+    load_hierarchy,
+    load_provenance,
+    look_up_postcode,
+)
 from ui.map_view import MAP_LEVELS
 
 VIEW = "view"
@@ -71,11 +77,28 @@ def current_view() -> View:
     """The view of this session, first read from the URL (valid only once data is cached)."""
     if VIEW not in st.session_state:
         params = st.query_params
-        st.session_state[VIEW] = _valid(View(params.get("area") or None,
-                                             params.get("level", DEFAULT_LEVEL),
-                                             params.get("indicator") or None,
-                                             params.get("region") or None))
+        asked = params.get("indicator") or None
+        view = _valid(View(params.get("area") or None, params.get("level", DEFAULT_LEVEL),
+                           asked, params.get("region") or None))
+        if asked and asked != view.indicator:
+            st.session_state[NOTE] = unavailable_note(asked, view)
+        st.session_state[VIEW] = view
     return st.session_state[VIEW]
+
+
+def unavailable_note(asked: str, view: View) -> str:
+    """Why the indicator a link asked for is not shown, and what is shown instead."""
+    instead = (f"the map shows {get_indicator(view.indicator).label} instead."
+               if view.indicator else "no indicator is shown.")
+    if asked not in CATALOGUE:
+        return f"There is no indicator '{asked}'; {instead}"
+    entry = CATALOGUE[asked]
+    if view.level not in entry.levels:
+        return f"{entry.label} has no values for {LEVEL_PLURALS[view.level]}; {instead}"
+    fetched = [d for d in entry.source if (p := load_provenance(d)) is not None and p.file]
+    why = ("its source ({}) has not been fetched into this cache".format(", ".join(entry.source))
+           if not fetched else "the cached data has no value of it")
+    return f"{entry.label} is not available: {why}; {instead} See About & methodology."
 
 
 def set_view(**changes: str | None) -> None:

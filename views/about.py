@@ -14,6 +14,7 @@ from data_sources.police_placement import DATASET as AGREEMENT
 from indicators.catalogue import CATALOGUE, LEVELS, THEMES
 from indicators.provenance_files import OS_STATEMENT
 from indicators.segregation_null import SMALL_GROUP
+from indicators.topics import TOPICS
 from ui.cached import load_provenance, load_status
 
 THEME_TITLES = {
@@ -26,6 +27,7 @@ THEME_TITLES = {
     "reports": "Tension reports from member organisations",
     "uncertainty": "Segregation against random placement (expected value, range, flag)",
 }
+TOPIC_DATASETS = {t.title: t.datasets() for t in TOPICS}
 POLARITY = {"higher_worse": "Higher is worse", "higher_better": "Higher is better",
             "neutral": "Neither better nor worse"}
 LEVEL_NAMES = {"lsoa": "LSOA", "msoa": "MSOA", "lad": "district"}
@@ -131,6 +133,7 @@ areas for a segregation value (otherwise it is left empty).
                 "2 twice as high, 0.5 half.")
     st.latex(r"LQ_i = \frac{g_i / t_i}{G / T}")
     render_random_placement()
+    render_topics()
     st.markdown("""
 **Change 2011 → 2021** (`<id>_2011`, `<id>_change`): the 2011 value is computed the same
 way from Census 2011, across 2011 small areas placed in their 2022 district with the ONS
@@ -142,6 +145,37 @@ Census 2021 counts are slightly perturbed by ONS to protect confidentiality, so 
 differ a little between tables; this matters only for very small groups. D, isolation and
 H agree with the PySAL `segregation` package.
 """)
+
+
+def render_topics() -> None:
+    st.markdown("""
+**Beyond ethnic group: religion, country of birth, English.** The same measures, by the
+same code and the same rules (one kind of small area per build, at least two small areas,
+random placement beside every D and isolation, the small-group note), are computed from
+three further Census 2021 tables, each of its own counts:
+
+- **Religion** (TS030, usual residents): D, isolation, share (`pct_<group>`) and location
+  quotients of Christian, Muslim, Hindu, Sikh, Jewish, Buddhist, other religion and no
+  religion; diversity over those eight answers (`religion_simpson_diversity`,
+  `religion_entropy` $= -\\sum_c p_c \\ln p_c$, and Theil's H across small areas,
+  `religion_entropy_h`). Residents who did not answer (about 6%) count in the total
+  behind D, isolation and shares, and are left out of the diversity indices.
+- **Country of birth** (TS004, usual residents): residents born outside the UK, and each
+  group the table gives: the EU (and its EU14, EU8 and EU2 parts), the rest of Europe,
+  Africa, the Middle East and Asia, the Americas and the Caribbean, Antarctica and Oceania,
+  the British Overseas Territories.
+- **Proficiency in English** (TS029, usual residents aged 3 and over): residents whose main
+  language is not English and who cannot speak English well or at all.
+
+These tables are optional: where one is not cached (the reason is in the build's notes),
+its columns are empty, the map and Compare do not offer them, and the Area profile leaves
+them out.
+""")
+    for title, datasets in TOPIC_DATASETS.items():
+        cached = [d.rsplit("_", 1)[1].upper() for d in datasets
+                  if (e := load_provenance(d)) is not None and e.file]
+        st.caption(f"{title}: " + (f"cached by {', '.join(cached)}." if cached
+                                   else "not available in this cache."))
 
 
 def render_random_placement() -> None:
