@@ -82,7 +82,7 @@ if not chosen:
 indicators = [available[i] for i in chosen]
 long = compute_comparison(load_joined(level), codes, indicators, load_benchmarks())
 st.subheader("Side by side")
-st.dataframe(compute_wide(long, {e.id: e.decimals for e in indicators}), hide_index=True,
+st.dataframe(compute_wide(long, {e.id: e for e in indicators}), hide_index=True,
              width="stretch", key="compare_wide")
 st.caption(RATE_NOTE)
 for name, note in residents_notes(long).items():
