@@ -17,6 +17,7 @@ import pandas as pd
 
 from indicators.benchmarks import ENGLAND, benchmark_of, coverage_label
 from indicators.catalogue import CATALOGUE, GROUPS, Indicator
+from indicators.formatting import format_value as formatted
 from indicators.profile_segregation import (
     UNIT_WORDS,
     clearly_uneven,
@@ -118,13 +119,8 @@ class Profile:
 
 
 def format_value(value: object, indicator: Indicator) -> str:
-    """A value as shown on the page: thousands separators, the catalogue's decimals."""
-    if value is None or pd.isna(value):
-        return "no data"
-    number = float(value)
-    if indicator.unit.startswith("proportion"):
-        return f"{100 * number:.{max(indicator.decimals - 2, 0)}f}%"
-    return f"{number:,.{indicator.decimals}f}"
+    """A value as shown on the profile: the indicator's rule, "no data" when missing."""
+    return formatted(value, indicator, missing="no data")
 
 
 def key_indicators(rows: pd.DataFrame) -> list[Indicator]:

@@ -21,6 +21,7 @@ from geo.hierarchy import build_hierarchy
 from geo.tiles import TileIndex, load_tile_index
 from indicators.benchmarks import BENCHMARK_TABLE
 from indicators.catalogue import INTERVAL_SUFFIXES, Indicator, get_indicator, indicators_for
+from indicators.formatting import is_share
 from indicators.joined import AREA_TABLE, reasons_by_column
 from settings import get_settings
 from ui.map_payload import MapLayer
@@ -183,8 +184,8 @@ def _indicator_map(cache_dir: str, stamp: float, level: str, indicator_id: str,
     placed = random_placement(rows, indicator)
     hatched = (None if placed is None
                else placed["random"].astype("boolean").fillna(False).reset_index(drop=True))
-    return IndicatorMap(table, values, notes.reset_index(drop=True),
-                        classify(values, scheme, 5, indicator.decimals), hatched)
+    classes = classify(values, scheme, 5, indicator.decimals, is_share(indicator))
+    return IndicatorMap(table, values, notes.reset_index(drop=True), classes, hatched)
 
 
 def load_indicator_map(level: str, indicator_id: str, district: str | None,

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators.catalogue import CATALOGUE
+from indicators.formatting import format_number, format_value
 from indicators.profile import SIMILAR_K, Profile, build_profile
 from indicators.profile_export import Source, render_charts, render_html, render_pdf
 from settings import get_settings
@@ -71,7 +72,10 @@ def district_choices() -> dict[str, str]:
 def similar_display(profile: Profile) -> pd.DataFrame:
     """The similar areas as shown: labelled columns, the distance rounded."""
     table = profile.similar.drop(columns=["region_code"]).copy()
-    table["distance"] = table["distance"].astype(float).round(2)
+    table["distance"] = table["distance"].map(lambda d: format_number(d, 2))
+    for column in table.columns:
+        if column in CATALOGUE:
+            table[column] = table[column].map(partial(format_value, indicator=CATALOGUE[column]))
     return table.rename(columns={"area_code": "Code", "area_name": "Area",
                                  "region_name": "Region", "distance": "Distance",
                                  **{c: CATALOGUE[c].label for c in table.columns
