@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from indicators.profile import BENCHMARK_NOTE, RANDOM_MARK, comparison_table
+from indicators.profile_export import reports_text, source_line, unavailable_table
 from indicators.profile_segregation import (
     random_placement_display,
     random_placement_explanation,
@@ -18,7 +19,9 @@ from ui.profile_view import (
     load_profile,
     load_report_rows,
     load_sources,
+    page_is_dark,
     render_export_buttons,
+    render_terms,
     similar_display,
 )
 from ui.sidebar import current_view, set_view
@@ -48,7 +51,7 @@ if profile is None:
 
 where = f", {profile.region_name}" if profile.region_name else ""
 st.header(profile.area_name)
-st.caption(f"{profile.noun.capitalize()} {profile.area_code}{where}")
+st.caption(f"{profile.kind} {profile.area_code}{where}")
 render_export_buttons(profile, k)
 
 st.subheader("In brief")
@@ -62,6 +65,10 @@ st.caption(f"Rank 1 is the highest value among {profile.plural} in England; deci
            "highest 10%. No rank is given when fewer than half of the "
            f"{profile.plural} have data. {BENCHMARK_NOTE}")
 st.dataframe(comparison_table(profile), hide_index=True)
+if profile.unavailable:
+    st.markdown("**Not available for this area**")
+    st.dataframe(unavailable_table(profile), hide_index=True)
+render_terms(profile)
 if not profile.random_placement.empty:
     st.caption(f"{RANDOM_MARK.strip()} not clearly different from a random spread: see "
                "Segregation against random placement below.")
@@ -69,7 +76,7 @@ if not profile.random_placement.empty:
     st.caption(random_placement_explanation(profile.seg_unit))
     st.dataframe(random_placement_display(profile.random_placement), hide_index=True)
 
-for i, chart in enumerate(load_charts(profile, k)):
+for i, chart in enumerate(load_charts(profile, k, dark=page_is_dark())):
     st.subheader(chart.title)
     st.image(chart.png)
     with st.expander("Table of this chart"):
@@ -87,16 +94,12 @@ else:
 
 st.subheader("Tension reports")
 reports = load_report_rows(profile.area_code, profile.level)
-if reports is None:
-    st.caption("Report counts are unavailable (the reports database could not be read).")
-elif reports.empty:
-    st.caption("No approved tension reports for this area.")
-else:
-    st.caption("Approved reports by year of the incident; 1 to 4 are shown as <5 and counts "
-               "that would reveal them as [c].")
+st.caption(reports_text(reports))
+if reports is not None and not reports.empty:
     st.dataframe(reports, hide_index=True)
 
 st.subheader("Sources")
+st.caption("Only the datasets behind the figures above, as stored in the cache, with the "
+           "date each was fetched from its publisher.")
 for s in load_sources(profile):
-    fetched = f"; fetched {s.fetched_at[:10]}" if s.fetched_at else ""
-    st.text(f"{s.title} ({s.vintage}{fetched}). {s.attribution} Licence: {s.licence}.")
+    st.text(source_line(s))
