@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
+from indicators.formatting import format_value
 from ui.cached import (
     data_ready,
     load_available_indicators,
@@ -102,4 +105,7 @@ for indicator in indicators:
         f"compare_{indicator.id}_{level}.csv", f"bar_{indicator.id}",
         f"{indicator.definition} {rank_note(indicator.polarity, n)} "
         + (f"No value for: {', '.join(missing)}. " if missing else "") + random_caveat(part)
-        + f"Vintage: {indicator.vintage}. {indicator.attribution}")
+        + f"Vintage: {indicator.vintage}. {indicator.attribution}",
+        formats=dict.fromkeys(("value", "lower", "upper", "region", "england",
+                               "random_expected", "random_low", "random_high"),
+                              partial(format_value, indicator=indicator)))
