@@ -160,6 +160,6 @@ def test_change_chart_names_its_editions_and_keeps_its_title_in_view():
     fig = build_bar_figure(bars, "place", "value", "edition", "score", title,
                            barmode="group", legend_title="Edition")
     assert fig.layout.showlegend and fig.layout.legend.title.text == "Edition"
-    assert [t.name for t in fig.data] == ["IoD 2019", "IoD 2025"]
+    assert [t.name for t in fig.data] == ["IoD 2019 (no value)", "IoD 2025"]
     long_title = wrap_title("Reports about Leicester 012 (neighbourhood) by tension level")
     assert all(len(line) <= 40 for line in long_title.split("<br>"))

@@ -342,6 +342,8 @@ def build_bar_figure(table: pd.DataFrame, x: str, y: str, colour: str, y_title: 
     fig = go.Figure()
     for i, (name, part) in enumerate(table.groupby(colour, sort=False)):
         drawn = part[part[y].notna()]
+        if drawn.empty:  # Plotly leaves an empty trace out of the legend: say it instead
+            drawn, name = part.iloc[:1].assign(**{y: None}), f"{name} (no value)"
         fig.add_trace(go.Bar(x=drawn[x], y=drawn[y].astype("float64"), name=str(name),
                              marker_color=GROUP_COLOURS[i % len(GROUP_COLOURS)]))
     fig.update_layout(barmode=barmode, showlegend=True,
@@ -375,7 +377,8 @@ def wrap_title(title: str, width: int = 40) -> str:
 def _layout(fig: go.Figure, title: str, y_title: str) -> None:
     # The title sits left and wraps, above a band the toolbar (top right) can cover.
     fig.update_layout(title={"text": wrap_title(title), "font": {"size": 16}, "x": 0,
-                             "xanchor": "left", "y": 0.98, "yanchor": "top"},
+                             "xanchor": "left", "yref": "container", "y": 1,
+                             "yanchor": "top", "pad": {"t": 34}},
                       height=380 + 20 * wrap_title(title).count("<br>"),
                       margin={"l": 10, "r": 10, "t": 90 + 20 * wrap_title(title).count("<br>"),
                               "b": 10},

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators.catalogue import POLICE, REPORTS_ATTRIBUTION, get_indicator
-from indicators.formatting import axis_format, format_value, unit_words
+from indicators.formatting import format_value, is_share, unit_words
 from ui.cached import data_ready, load_benchmarks, load_hierarchy, load_joined, load_na_reasons
 from ui.first_run import render_first_run
 from ui.map_view import missing_reasons
@@ -165,7 +165,8 @@ else:
     fig = build_bar_figure(bars, "place", "value", "edition", unit_words(indicator),
                            change_title(label, shown["vintages"].iloc[0]), barmode="group",
                            legend_title="Edition")
-    fig.update_yaxes(tickformat=axis_format(indicator))
+    if is_share(indicator):
+        fig.update_yaxes(tickformat=",.0%")
     render_chart_block(fig, bars, f"change_{indicator.id}_{stem}.csv", "change",
                        "A bar is missing where that edition has no value (the table below "
                        "says why). Editions: " + shown["vintages"].iloc[0] + ".",
