@@ -112,21 +112,9 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-DARK_STYLE = {"figure.facecolor": "none", "axes.facecolor": "none",
-              "savefig.transparent": True, "text.color": "#E6E6E6",
-              "axes.labelcolor": "#E6E6E6", "axes.edgecolor": "#BBBBBB",
-              "xtick.color": "#E6E6E6", "ytick.color": "#E6E6E6"}
-"""Charts for a dark page: no white box, light text (the PDF keeps the light style)."""
-
-
-def render_charts(profile: Profile, dark: bool = False) -> list[Chart]:
-    """The profile's charts: position in England by decile, and similar areas; ``dark``
-    draws them for a dark page."""
-    with plt.rc_context(DARK_STYLE if dark else {}):
-        return _charts(profile)
-
-
-def _charts(profile: Profile) -> list[Chart]:
+def render_charts(profile: Profile) -> list[Chart]:
+    """The profile's charts for the PDF and HTML: position in England by decile, and
+    similar areas (the page draws the same tables with Plotly, ui/profile_charts.py)."""
     charts = []
     deciles = decile_chart_data(profile)
     if not deciles.empty:

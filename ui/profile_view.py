@@ -142,20 +142,15 @@ def load_sources(profile: Profile, extra: tuple[str, ...] = ()) -> list[Source]:
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
-def _charts(cache_dir: str, stamp: float, code: str, level: str, k: int, dark: bool):
-    return render_charts(_profile(cache_dir, stamp, code, level, k), dark)
+def _charts(cache_dir: str, stamp: float, code: str, level: str, k: int):
+    return render_charts(_profile(cache_dir, stamp, code, level, k))
 
 
-def load_charts(profile: Profile, k: int = SIMILAR_K, dark: bool = False):
+def load_charts(profile: Profile, k: int = SIMILAR_K):
     """The charts of the profile of :func:`load_profile` with ``k`` similar areas (PNG plus
-    the table of what each draws); ``dark`` for a page in the dark theme."""
+    the table of what each draws)."""
     return _charts(str(get_settings().cache_dir), manifest_stamp(), profile.area_code,
-                   profile.level, k, dark)
-
-
-def page_is_dark() -> bool:
-    """Whether the reader's page is in the dark theme (their choice or the server's)."""
-    return st.context.theme.type == "dark"
+                   profile.level, k)
 
 
 def load_report_rows(code: str, level: str) -> pd.DataFrame | None:
@@ -242,5 +237,5 @@ def render_export_buttons(profile: Profile, k: int = SIMILAR_K) -> None:
 
 
 __all__ = ["area_level", "data_ready", "district_choices", "escape_markdown", "load_charts",
-           "load_profile", "load_report_rows", "load_sources", "page_is_dark",
+           "load_profile", "load_report_rows", "load_sources",
            "render_export_buttons", "render_terms", "similar_display"]

@@ -11,6 +11,7 @@ from indicators.profile_segregation import (
     random_placement_explanation,
 )
 from ui.first_run import render_first_run
+from ui.profile_charts import chart_figure
 from ui.profile_view import (
     data_ready,
     district_choices,
@@ -19,7 +20,6 @@ from ui.profile_view import (
     load_profile,
     load_report_rows,
     load_sources,
-    page_is_dark,
     render_export_buttons,
     render_terms,
     similar_display,
@@ -76,9 +76,9 @@ if not profile.random_placement.empty:
     st.caption(random_placement_explanation(profile.seg_unit))
     st.dataframe(random_placement_display(profile.random_placement), hide_index=True)
 
-for i, chart in enumerate(load_charts(profile, k, dark=page_is_dark())):
-    st.subheader(chart.title)
-    st.image(chart.png)
+for i, chart in enumerate(load_charts(profile, k)):
+    st.plotly_chart(chart_figure(chart), key=f"profile_chart_{i}",
+                    config={"displaylogo": False})
     with st.expander("Table of this chart"):
         st.dataframe(chart.data, hide_index=True)
         render_table_download("Download this chart's data (CSV)", chart.data,
