@@ -9,6 +9,8 @@ their numbers stay sortable.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from indicators.catalogue import Indicator
 
 MISSING = ""
@@ -57,11 +59,20 @@ def unit_words(indicator: Indicator) -> str:
     return indicator.unit
 
 
+def table_values(values: pd.Series, indicator: Indicator) -> pd.Series:
+    """Numbers as a table (and its CSV) holds them under :func:`unit_words`: a share as a
+    percentage (20.0 under "% of LSOAs"), rounded to the shown decimals."""
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    return (100 * numbers if is_share(indicator) else numbers).round(shown_decimals(indicator))
+
+
 def column_format(indicator: Indicator) -> dict[str, object]:
-    """Keyword arguments of ``st.column_config.NumberColumn`` giving the same rule in a
-    table: Streamlit's ``percent`` (×100, ``decimals - 2`` places) or ``localized``
-    (thousands separators) with the decimals fixed by ``step``."""
-    return {"format": "percent" if is_share(indicator) else "localized",
+    """Keyword arguments of ``st.column_config.NumberColumn`` showing
+    :func:`table_values` by the same rule: "20.0%" for a share, else thousands separators
+    (``localized``) with the decimals fixed by ``step``."""
+    if is_share(indicator):
+        return {"format": f"%.{shown_decimals(indicator)}f%%"}
+    return {"format": "localized",
             "step": 10.0 ** -indicator.decimals if indicator.decimals else 1}
 
 

@@ -48,7 +48,7 @@ def test_the_profile_and_compare_say_a_share_the_same_way():
 
 def test_tables_charts_and_legends_follow_the_rule():
     share = get_indicator("imd_pct_most_deprived_10")
-    assert column_format(share) == {"format": "percent", "step": 0.001}
+    assert column_format(share) == {"format": "%.1f%%"}
     assert column_format(get_indicator("population_2021")) == {"format": "localized",
                                                                  "step": 1}
     assert axis_format(share) == ",.1%"
@@ -58,5 +58,5 @@ def test_tables_charts_and_legends_follow_the_rule():
     frame = pd.DataFrame({"area_code": ["A"], "area_name": ["Aa"],
                           "imd_pct_most_deprived_10": [0.2]})
     table = map_table(frame, share, {}, "lad")
-    assert "Share of LSOAs in England's most deprived 10% (IoD 2025) (% of LSOAs)" in (
-        table.columns)
+    heading = "Share of LSOAs in England's most deprived 10% (IoD 2025) (% of LSOAs)"
+    assert table[heading].tolist() == [20.0]  # the CSV says 20.0 under "% of LSOAs"

@@ -218,7 +218,7 @@ def build_compare_figure(part: pd.DataFrame, indicator: Indicator) -> go.Figure:
         x=value, y=names, orientation="h", marker_color=BAR_COLOUR, error_x=error,
         text=[format_indicator(v, indicator) for v in drawn["value"]],
         textposition="auto",
-        hovertemplate="%{y}: %{x}<extra></extra>"))
+        hovertemplate=f"%{{y}}: %{{x:{axis_format(indicator)}}}<extra></extra>"))
     england = part["england"].dropna() if "england" in part.columns else part.iloc[0:0]
     if not england.empty:
         fig.add_vline(x=float(england.iloc[0]), line_dash="dash", line_color="#D55E00",

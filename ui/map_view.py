@@ -22,7 +22,7 @@ import pandas as pd
 from plotly.colors import sample_colorscale, sequential
 
 from indicators.catalogue import INTERVAL_SUFFIXES, Indicator
-from indicators.formatting import format_number, unit_words
+from indicators.formatting import format_number, table_values, unit_words
 from indicators.profile import PERIODS
 from indicators.rates import format_interval
 from indicators.segregation_null import (
@@ -248,7 +248,7 @@ def map_table(frame: pd.DataFrame, indicator: Indicator, reasons: Mapping[str, s
     table = pd.DataFrame({
         "Area": frame["area_name"].astype("string"),
         "Code": frame["area_code"].astype("string"),
-        value_heading(indicator): values.round(indicator.decimals),
+        value_heading(indicator): table_values(values, indicator),
     })
     for name, values_of in rate_columns(frame, indicator).items():
         table[name] = values_of
