@@ -214,7 +214,7 @@ def render_terms(profile: Profile) -> None:
     st.markdown("\n".join(f"- {escape_markdown(line)}" for line in profile.editions))
 
 
-def _build(kind: str, profile: Profile, k: int, link: str) -> bytes:
+def _build(kind: str, profile: Profile, k: int, link: str = "") -> bytes:
     _, boundaries, _ = load_locator(profile)
     sources, charts = load_sources(profile, boundaries), load_charts(profile, k)
     context = export_context(profile, link)

@@ -10,6 +10,7 @@ from indicators.profile_segregation import (
     random_placement_display,
     random_placement_explanation,
 )
+from ui.chart_tables import readable_table
 from ui.first_run import render_first_run
 from ui.profile_charts import chart_figure
 from ui.profile_view import (
@@ -65,13 +66,14 @@ st.caption(f"Rank 1 is the highest value among {profile.plural} in England; deci
            "highest 10%. No rank is given when fewer than half of the "
            f"{profile.plural} have data. {BENCHMARK_NOTE}")
 st.dataframe(comparison_table(profile), hide_index=True)
+if not profile.random_placement.empty:
+    st.caption(f"{RANDOM_MARK.strip()} not clearly different from a random spread: see "
+               "Segregation against random placement below.")
 if profile.unavailable:
     st.markdown("**Not available for this area**")
     st.dataframe(unavailable_table(profile), hide_index=True)
 render_terms(profile)
 if not profile.random_placement.empty:
-    st.caption(f"{RANDOM_MARK.strip()} not clearly different from a random spread: see "
-               "Segregation against random placement below.")
     st.subheader("Segregation against random placement")
     st.caption(random_placement_explanation(profile.seg_unit))
     st.dataframe(random_placement_display(profile.random_placement), hide_index=True)
@@ -80,8 +82,9 @@ for i, chart in enumerate(load_charts(profile, k)):
     st.plotly_chart(chart_figure(chart), key=f"profile_chart_{i}",
                     config={"displaylogo": False})
     with st.expander("Table of this chart"):
-        st.dataframe(chart.data, hide_index=True)
-        render_table_download("Download this chart's data (CSV)", chart.data,
+        st.dataframe(readable_table(chart.data), hide_index=True)
+        render_table_download("Download this chart's data (CSV)",
+                              readable_table(chart.data, as_text=False),
                               f"{profile.area_code}_chart{i + 1}.csv", key=f"chart_csv_{i}")
 
 st.subheader(f"Similar {profile.plural}")
