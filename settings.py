@@ -146,6 +146,11 @@ class Settings(BaseSettings):
         description="`refresh --if-stale` exits 1 when the refresh holding the lock has run "
         "this many hours or more (or its lock is stale).",
     )
+    public_url: str | None = Field(
+        default=None,
+        description="The dashboard's public address (e.g. https://atlas.example.org), for "
+        "the link back in exported profiles; unset = the address the browser used.",
+    )
     strict_row_counts: bool = Field(
         default=True,
         description="Check national row counts (e.g. 33,755 LSOAs). 0 only for test fixtures.",

@@ -257,8 +257,10 @@ class Cache:
                 if file_stem(path.name) not in keep:
                     path.unlink(missing_ok=True)
 
-    def load_table(self, dataset: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """The cached table (a GeoDataFrame for boundary layers).
+    def load_table(self, dataset: str, columns: list[str] | None = None,
+                   filters: list[tuple[str, str, object]] | None = None) -> pd.DataFrame:
+        """The cached table (a GeoDataFrame for boundary layers); ``filters`` (pyarrow's,
+        e.g. ``[("area_code", "==", "E01000001")]``) reads only the matching rows.
 
         Raises
         ------
@@ -275,8 +277,8 @@ class Cache:
         if b"geo" in (pq.read_schema(path).metadata or {}):
             import geopandas as gpd
 
-            return gpd.read_parquet(path, columns=columns)
-        return pd.read_parquet(path, columns=columns)
+            return gpd.read_parquet(path, columns=columns, filters=filters)
+        return pd.read_parquet(path, columns=columns, filters=filters)
 
 
 def _file_sha256(path: Path) -> str:

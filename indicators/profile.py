@@ -17,6 +17,8 @@ import pandas as pd
 
 from indicators.benchmarks import ENGLAND, benchmark_of, coverage_label
 from indicators.catalogue import CATALOGUE, GROUPS, Indicator
+from indicators.deprivation_terms import DOMAINS
+from indicators.formatting import format_value as formatted
 from indicators.profile_segregation import (
     UNIT_WORDS,
     clearly_uneven,
@@ -24,6 +26,7 @@ from indicators.profile_segregation import (
     random_placement_sentences,
     random_placement_table,
 )
+from indicators.profile_terms import definitions, editions
 from indicators.rates import format_interval
 
 LEVEL_NOUNS = {"lad": ("district", "districts"),
@@ -34,6 +37,8 @@ LEVEL_NOUNS = {"lad": ("district", "districts"),
 KEY_INDICATORS = (
     "population_2021",
     "imd_avg_score", "imd_score", "imd_pct_most_deprived_10", "imd_extent",
+    # An LSOA has the IoD domains themselves (districts and MSOAs only their summaries).
+    *[f"{domain}_score" for domain in DOMAINS if domain != "imd"],
     "imd_avg_score_2019", "imd_score_2019",
     "simpson_diversity",
     *[f"d_{group}" for group in GROUPS], "entropy_h",
@@ -95,6 +100,13 @@ class Profile:
         (:func:`indicators.profile_segregation.random_placement_table`); empty otherwise.
     seg_unit : str or None
         The small areas segregation was computed across (``lsoa`` or ``msoa``).
+    definitions : DataFrame
+        Indicator and Meaning: a one-line definition of each indicator shown.
+    editions : list of str
+        What each edition behind the figures is, and why IoD editions differ.
+    unavailable : list of (str, str)
+        Key indicators of this kind of area with no value for it, and why (filled in by
+        the page, which knows the joined dataset's reasons for empty columns).
     """
 
     area_code: str
@@ -109,10 +121,18 @@ class Profile:
     sources: list[str] = field(default_factory=list)
     random_placement: pd.DataFrame = field(default_factory=pd.DataFrame)
     seg_unit: str | None = None
+    definitions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    editions: list[str] = field(default_factory=list)
+    unavailable: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def noun(self) -> str:
         return LEVEL_NOUNS[self.level][0]
+
+    @property
+    def kind(self) -> str:
+        """The noun with a capital first letter and its acronym kept ("Small area (LSOA)")."""
+        return self.noun[0].upper() + self.noun[1:]
 
     @property
     def plural(self) -> str:
@@ -120,13 +140,8 @@ class Profile:
 
 
 def format_value(value: object, indicator: Indicator) -> str:
-    """A value as shown on the page: thousands separators, the catalogue's decimals."""
-    if value is None or pd.isna(value):
-        return "no data"
-    number = float(value)
-    if indicator.unit.startswith("proportion"):
-        return f"{100 * number:.{max(indicator.decimals - 2, 0)}f}%"
-    return f"{number:,.{indicator.decimals}f}"
+    """A value as shown on the profile: the indicator's rule, "no data" when missing."""
+    return formatted(value, indicator, missing="no data")
 
 
 def key_indicators(rows: pd.DataFrame) -> list[Indicator]:
@@ -429,7 +444,16 @@ def build_profile(rows: pd.DataFrame, code: str, region_names: dict[str, str] | 
         indicators=_marked(table, random), similar=similar,
         similar_method=similar_method(rows, k),
         sentences=sentences + random_placement_sentences(name, random), sources=sources,
-        random_placement=random, seg_unit=unit if isinstance(unit, str) else None)
+        random_placement=random, seg_unit=unit if isinstance(unit, str) else None,
+        definitions=definitions(table["id"]), editions=editions(table["vintage"]))
+
+
+def unavailable_indicators(profile: Profile) -> list[str]:
+    """Key indicators of the profile's kind of area that have no value for it."""
+    shown = profile.indicators.set_index("id")["value"]
+    return [ident for ident in KEY_INDICATORS
+            if ident in CATALOGUE and profile.level in CATALOGUE[ident].levels
+            and (ident not in shown.index or pd.isna(shown[ident]))]
 
 
 def _marked(table: pd.DataFrame, random: pd.DataFrame) -> pd.DataFrame:

@@ -36,7 +36,7 @@ def test_comparison_ranks_in_england(tmp_path):
                          "d_asian": [0.5, 0.2, None]})
     long = compute_comparison(rows, ["B", "C"], [get_indicator("d_asian")])
     assert list(long["rank"].astype("object").where(long["rank"].notna(), None)) == [2, None]
-    wide = compute_wide(long, {"d_asian": 3})
+    wide = compute_wide(long, {"d_asian": get_indicator("d_asian")})
     assert wide.loc[0, "Bb (B)"] == "0.200 index 0-1 (rank 2 of 2)"
     assert wide.loc[0, "Cc (C)"] == "no value"
 
@@ -100,7 +100,8 @@ def test_rates_show_months_interval_and_england_from_the_build():
                               benchmarks)
     assert list(long["england"]) == [pytest.approx(250 / 3)] * 2
     assert long["benchmark_note"].iloc[0] == "the 2 of 3 districts with police data"
-    wide = compute_wide(long, {"public_order_per_10k": 1}).iloc[0]
+    rate = get_indicator("public_order_per_10k")
+    wide = compute_wide(long, {rate.id: rate}).iloc[0]
     assert wide["Aa (A)"] == ("100.0 per 10,000 residents a year (rank 1 of 2), 2022-07 to "
                               "2023-06; 95% CI 81.4 to 121.6; similar vs England "
                               "(see the residents note)")

@@ -98,6 +98,10 @@ def test_offers_every_level_and_format_with_licence(monkeypatch, tmp_path):
     assert len(level.options) == 3 and len(fmt.options) == 4
     assert "**2 districts** in England" in texts(app)
     assert app.get("download_button")[0].label == "Download CSV (zip)"
+    for value, label in (("parquet", "Parquet"), ("gpkg", "GeoPackage")):
+        fmt.set_value(value).run()
+        assert app.get("download_button")[0].label == f"Download {label} (zip)"
+    fmt.set_value("csv").run()
     assert OGL_STATEMENT in texts(app) and OS_STATEMENT in texts(app)
     assert "Test attribution." not in texts(app)  # the inputs' attributions are credited
     assert SPECS["lookup_lad22_region"].attribution in texts(app)
@@ -150,7 +154,7 @@ def test_zip_holds_data_dictionary_and_provenance(tmp_path, fmt):
     payload = build_export_zip(str(tmp_path), "lad", fmt, AreaFilter.region(LONDON))
     with zipfile.ZipFile(io.BytesIO(payload)) as archive:
         names = sorted(archive.namelist())
-        stem = f"good-relations-atlas_lad_{LONDON}_{fmt}"
+        stem = f"good-relations-atlas_lad_{LONDON}"  # no "_csv.csv": the suffix says it
         assert names == sorted(f"{stem}/{stem}{suffix}" for suffix in [
             f".{fmt}", "_data_dictionary.csv", "_provenance.txt", "_provenance.json"])
         provenance = archive.read(f"{stem}/{stem}_provenance.txt").decode("utf-8")

@@ -161,18 +161,25 @@ def test_trends_shows_all_reports_per_month_by_default(reports_app):
     assert not app.exception, app.exception
     assert app.radio(key="trends_breakdown").value == "all"
     table = app.dataframe[0].value
+    rate = "Rate per 10,000 residents"
     assert table.to_dict("records") == [{
-        "month": "2025-03", "all reports": "All reports", "reports": "6", "count": 6,
-        "rate_per_10k": table["rate_per_10k"].iloc[0], "lower": table["lower"].iloc[0],
-        "upper": table["upper"].iloc[0]}]
-    assert table["lower"].iloc[0] < table["rate_per_10k"].iloc[0] < table["upper"].iloc[0]
+        "Month": "2025-03", "All reports": "All reports", "Approved reports": "6",
+        rate: table[rate].iloc[0], "95% CI lower": table["95% CI lower"].iloc[0],
+        "95% CI upper": table["95% CI upper"].iloc[0]}]  # words, no raw count column
+    numbers = table[["95% CI lower", rate, "95% CI upper"]].iloc[0].astype(float)
+    assert numbers.is_monotonic_increasing
+    assert "reports_chart" in [chart.key for chart in app.get("plotly_chart")]
     small = AppTest.from_file(APP, default_timeout=60)
     small.query_params.update(area="E09000002", level="lad")
     small.run()
     small.switch_page("views/trends.py").run()
     assert not small.exception, small.exception
     assert "all are withheld" in small.info[0].value
-    assert list(small.dataframe[0].value["reports"]) == ["<5"]
+    shown = small.dataframe[0].value
+    assert list(shown["Approved reports"]) == ["<5"]
+    assert "None" not in shown.to_string()  # a withheld rate is blank, not "None"
+    drawn = [chart.key for chart in small.get("plotly_chart")]
+    assert "reports_chart" not in drawn  # no empty axes: nothing to draw is said in words
 
 
 def test_an_approval_shows_at_once_and_an_unchanged_store_reuses_its_cube(reports_app):

@@ -52,6 +52,10 @@ def test_moderator_approves_and_rejects(people):
     trail = at.dataframe[-1].value
     assert trail["Action"].tolist() == ["submit", "reject"]
     assert trail["Note"].tolist()[-1] == "Duplicate of another report"
+    # Issue 14: the changes read as words, not as JSON ("status: null → \"pending\"").
+    assert trail["Changes"].iloc[0] == "Status: none → waiting for a moderator"
+    assert trail["Changes"].iloc[1].startswith("Status: waiting for a moderator → rejected")
+    assert "null" not in " ".join(trail["Changes"])
 
 
 def test_import_with_bad_rows(people, monkeypatch):

@@ -83,6 +83,18 @@ def test_invalid_report_shows_errors_by_field(people):
     assert any("Choose a category" in m for m in messages)
     assert any("short description" in m for m in messages)
     assert list_reports(store, actors["thames"]) == []
+    # Issue 14: a successful look-up clears the earlier error about the area.
+    at.text_input(key="submit_area").input("E01000001")
+    at.button(key="submit_lookup").click().run()
+    assert "Thamesbury 001" in " ".join(t.value for t in at.text)
+    assert not any("area code" in e.value for e in at.error)
+
+
+def test_the_page_promises_what_public_views_show(people):
+    """Public views show a count of 1 to 4 as "<5": the page says so, not "five or more"."""
+    at = signed_in(PAGE, "ana@thamesbury.example")
+    note = " ".join(c.value for c in at.caption)
+    assert "“<5”" in note and "five or more" not in note
 
 
 def test_member_sees_only_own_organisation_and_withdraws(people):

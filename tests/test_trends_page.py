@@ -112,10 +112,11 @@ def test_area_shows_police_lines_and_switching_offence(monkeypatch, tmp_path):
     assert police.value == "Public-order offences"
     table = app.dataframe[0].value
     # the test cache has no residents, so no region or England rate can be formed
-    assert set(table["place"]) == {"Hartlepool"}
+    assert set(table["Place"]) == {"Hartlepool"}
+    assert "Rate per 10,000 residents" in table.columns and "rate_per_10k" not in table.columns
     police.set_value("Anti-social behaviour").run()
     table = app.dataframe[0].value
-    assert list(table.loc[table["place"] == "Hartlepool", "offences"]) == [5, 6, 7]
+    assert list(table.loc[table["Place"] == "Hartlepool", "Offences"]) == ["5", "6", "7"]
     assert any("no data for 1 month(s) (2024-03" in c.value for c in app.caption)
     assert app.get("download_button")
 
@@ -127,6 +128,9 @@ def test_change_section_switches_measure(monkeypatch, tmp_path):
         "Diversity and segregation (Census 2011 → 2021)").run()
     assert not app.exception
     assert app.selectbox(key="trends_measure").value
+    summary = app.dataframe[-1].value
+    assert "Why not available" in summary.columns
+    assert "None" not in summary.to_string() and "nan" not in summary.to_string()
 
 
 def test_month_axes_are_labelled_by_month_even_for_one_month():
@@ -136,3 +140,26 @@ def test_month_axes_are_labelled_by_month_even_for_one_month():
     many = pd.DataFrame({"month": [f"2024-{m:02d}" for m in range(1, 13)] + ["2025-01"],
                          "group": "All reports", "count": 1})
     assert build_bar_figure(many, "month", "count", "group", "y", "t").layout.xaxis.dtick == "M3"
+
+
+def test_change_chart_names_its_editions_and_keeps_its_title_in_view():
+    """Issue 14: a year legend (even for one bar per place) and a title that wraps rather
+    than run under the chart's toolbar."""
+    from ui.trends_change import change_bars, change_title
+    from ui.trends_view import wrap_title
+
+    shown = pd.DataFrame({"place": ["Hartlepool", "England"], "unit": "score",
+                          "earlier": pd.array([None, None], dtype="Float64"),
+                          "latest": [30.5, 21.7],
+                          "vintages": "IoD 2019, computed on the 2011 LSOAs, each placed in "
+                                      "its 2021 MSOA and 2022 district → IoD 2025, computed "
+                                      "on LSOA 2021"})
+    title = change_title("IMD average score (IoD 2025)", shown["vintages"].iloc[0])
+    assert title == "IMD average score: IoD 2019 and IoD 2025"
+    bars = change_bars(shown)
+    fig = build_bar_figure(bars, "place", "value", "edition", "score", title,
+                           barmode="group", legend_title="Edition")
+    assert fig.layout.showlegend and fig.layout.legend.title.text == "Edition"
+    assert [t.name for t in fig.data] == ["IoD 2019 (no value)", "IoD 2025"]
+    long_title = wrap_title("Reports about Leicester 012 (neighbourhood) by tension level")
+    assert all(len(line) <= 40 for line in long_title.split("<br>"))

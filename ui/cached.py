@@ -21,6 +21,7 @@ from geo.hierarchy import build_hierarchy
 from geo.tiles import TileIndex, load_tile_index
 from indicators.benchmarks import BENCHMARK_TABLE
 from indicators.catalogue import INTERVAL_SUFFIXES, Indicator, get_indicator, indicators_for
+from indicators.formatting import is_share
 from indicators.joined import AREA_TABLE, reasons_by_column
 from settings import get_settings
 from ui.map_payload import MapLayer, PlacedValues, place_values
@@ -186,14 +187,14 @@ def _indicator_map(cache_dir: str, stamp: float, level: str, indicator_id: str,
     hatched = (None if placed is None
                else placed["random"].astype("boolean").fillna(False).reset_index(drop=True))
     notes = notes.reset_index(drop=True)
-    classes = classify(values, scheme, 5, indicator.decimals)
+    classes = classify(values, scheme, 5, indicator.decimals, is_share(indicator))
     try:
-        placed = place_values(layer=load_map_layer(level), codes=rows["area_code"],
-                              values=values, classes=classes, notes=notes,
-                              indicator=indicator, hatched=hatched)
+        on_tiles = place_values(layer=load_map_layer(level), codes=rows["area_code"],
+                                values=values, classes=classes, notes=notes,
+                                indicator=indicator, hatched=hatched)
     except NotCachedError:  # no tiles: the page says so and shows the table
-        placed = None
-    return IndicatorMap(table, values, notes, classes, hatched, placed)
+        on_tiles = None
+    return IndicatorMap(table, values, notes, classes, hatched, on_tiles)
 
 
 def load_indicator_map(level: str, indicator_id: str, district: str | None,

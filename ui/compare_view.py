@@ -11,6 +11,8 @@ import plotly.graph_objects as go
 
 from indicators.benchmarks import ENGLAND, benchmark_of, coverage_label
 from indicators.catalogue import Indicator
+from indicators.formatting import axis_format, format_with_unit, unit_words
+from indicators.formatting import format_value as format_indicator
 from indicators.profile import PERIODS
 from indicators.rates import format_interval
 from indicators.segregation_null import benchmark_verdict
@@ -135,15 +137,17 @@ def _random_columns(chosen: pd.DataFrame, codes: list[str], indicator: Indicator
     return out
 
 
-def compute_wide(long: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
+def compute_wide(long: pd.DataFrame, indicators: dict[str, Indicator]) -> pd.DataFrame:
     """One row per indicator, one column per area: "value unit (rank r of n)", a rate's
     months, 95% interval and comparison with England, and whether a residents note applies;
-    then England's figure."""
+    then England's figure. Values follow the indicator's formatting rule
+    (:mod:`indicators.formatting`)."""
     def cell(row: pd.Series) -> str:
         if pd.isna(row["value"]):
             return "no value"
-        places = decimals[row["indicator"]]
-        text = f"{format_value(row['value'], places)} {row['unit']}"
+        indicator = indicators[row["indicator"]]
+        places = indicator.decimals
+        text = format_with_unit(row["value"], indicator)
         text += (f" (rank {row['rank']:,} of {row['areas_ranked']:,})"
                  if pd.notna(row["rank"]) else "")
         if pd.notna(row.get("period")):
@@ -171,7 +175,7 @@ def compute_wide(long: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
     if "england" in first.columns:
         wide["England"] = [
             "" if pd.isna(first.at[label, "england"]) else
-            format_value(first.at[label, "england"], decimals[first.at[label, "indicator"]])
+            format_indicator(first.at[label, "england"], indicators[first.at[label, "indicator"]])
             + (f" ({first.at[label, 'benchmark_note']})" if first.at[label, "benchmark_note"]
                else "")
             for label in wide.index]
@@ -212,9 +216,9 @@ def build_compare_figure(part: pd.DataFrame, indicator: Indicator) -> go.Figure:
                  "arrayminus": (value - drawn["lower"].astype("float64")).to_numpy()}
     fig = go.Figure(go.Bar(
         x=value, y=names, orientation="h", marker_color=BAR_COLOUR, error_x=error,
-        text=[format_value(v, indicator.decimals) for v in drawn["value"]],
+        text=[format_indicator(v, indicator) for v in drawn["value"]],
         textposition="auto",
-        hovertemplate="%{y}: %{x}<extra></extra>"))
+        hovertemplate=f"%{{y}}: %{{x:{axis_format(indicator)}}}<extra></extra>"))
     england = part["england"].dropna() if "england" in part.columns else part.iloc[0:0]
     if not england.empty:
         fig.add_vline(x=float(england.iloc[0]), line_dash="dash", line_color="#D55E00",
@@ -222,6 +226,6 @@ def build_compare_figure(part: pd.DataFrame, indicator: Indicator) -> go.Figure:
     fig.update_layout(title={"text": indicator.label, "font": {"size": 16}},
                       height=120 + 36 * max(len(drawn), 1),
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, font={"size": 13})
-    fig.update_xaxes(title=indicator.unit)
+    fig.update_xaxes(title=unit_words(indicator), tickformat=axis_format(indicator))
     fig.update_yaxes(autorange="reversed", title=None)
     return fig

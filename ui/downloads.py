@@ -46,6 +46,8 @@ FORMAT_LABELS = {
     "gpkg": "GeoPackage: with boundaries, for QGIS or ArcGIS",
     "xlsx": "Excel workbook: data, dictionary and sources sheets",
 }
+FORMAT_WORDS = {"csv": "CSV", "parquet": "Parquet", "gpkg": "GeoPackage", "xlsx": "Excel"}
+"""Each format's name in a button label and a zip file name."""
 INDEX_COLUMNS = ["area_code", "level", "lad_code", "region_code"]
 
 
@@ -111,9 +113,15 @@ def dictionary_at(columns: list[str], level: str) -> pd.DataFrame:
     return data_dictionary(columns_at_level(pd.DataFrame(columns=columns), level).columns)
 
 
-def zip_name(level: str, fmt: str, area_filter: AreaFilter | None) -> str:
+def export_stem(level: str, area_filter: AreaFilter | None) -> str:
+    """The name of an export's files: ``good-relations-atlas_<level>_<where>``."""
     where = area_filter.code if area_filter else "england"
-    return f"good-relations-atlas_{level}_{where}_{fmt}.zip"
+    return f"good-relations-atlas_{level}_{where}"
+
+
+def zip_name(level: str, fmt: str, area_filter: AreaFilter | None) -> str:
+    """The zip's name says the format; the files inside carry only their own suffix."""
+    return f"{export_stem(level, area_filter)}_{FORMAT_WORDS[fmt]}.zip"
 
 
 def build_export_zip(cache_dir: str, level: str, fmt: str,
@@ -122,7 +130,7 @@ def build_export_zip(cache_dir: str, level: str, fmt: str,
 
     Raises whatever :func:`indicators.export.export_from_cache` raises.
     """
-    stem = zip_name(level, fmt, area_filter).removesuffix(".zip")
+    stem = export_stem(level, area_filter)
     with tempfile.TemporaryDirectory(prefix="gra-export-") as tmp:
         written = export_from_cache(Cache(Path(cache_dir)), level, fmt, Path(tmp) / stem,
                                     area_filter)
@@ -136,7 +144,7 @@ def build_export_zip(cache_dir: str, level: str, fmt: str,
 def render_download_button(level: str, fmt: str, area_filter: AreaFilter | None) -> None:
     """A button whose zip (data, dictionary, provenance) is only built when clicked."""
     st.download_button(
-        f"Download {fmt.upper()} (zip)",
+        f"Download {FORMAT_WORDS[fmt]} (zip)",
         data=partial(build_export_zip, _cache_dir(), level, fmt, area_filter),
         file_name=zip_name(level, fmt, area_filter),
         mime="application/zip",

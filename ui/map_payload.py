@@ -32,6 +32,7 @@ import pandas as pd
 
 from geo.tiles import TileIndex
 from indicators.catalogue import Indicator
+from indicators.formatting import is_share, shown_decimals, unit_words
 from ui.map_view import NO_VALUE_COLOUR, Classes, palette
 
 MAP_HEIGHT = 620
@@ -229,8 +230,10 @@ def payload_of(placed: PlacedValues, *, layer: MapLayer, classes: Classes,
         "values": block,
         "legend": legend(indicator, classes, no_value_label, bool((placed.on_map < 0).any()),
                          bool(block["hatched"]), subtitle),
-        "hover": {"label": indicator.label, "unit": indicator.unit,
-                  "decimals": indicator.decimals, "vintage": f"Vintage: {indicator.vintage}",
+        "hover": {"label": indicator.label,
+                  "unit": unit_words(indicator).removeprefix("%").strip(),
+                  "percent": is_share(indicator), "decimals": shown_decimals(indicator),
+                  "vintage": f"Vintage: {indicator.vintage}",
                   "no_value": no_value_label, "ranked": ranked},
         "selected": chosen,
         "basemap": ({"tiles": CARTO_TILES, "attribution": BASEMAP_ATTRIBUTION}

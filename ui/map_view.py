@@ -22,6 +22,7 @@ import pandas as pd
 from plotly.colors import sample_colorscale, sequential
 
 from indicators.catalogue import INTERVAL_SUFFIXES, Indicator
+from indicators.formatting import format_number, table_values, unit_words
 from indicators.profile import PERIODS
 from indicators.rates import format_interval
 from indicators.segregation_null import (
@@ -69,7 +70,7 @@ def format_value(value: object, decimals: int) -> str:
 
 
 def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5,
-             decimals: int = 2) -> Classes:
+             decimals: int = 2, share: bool = False) -> Classes:
     """Classify ``values`` into at most ``k`` classes with mapclassify.
 
     Parameters
@@ -82,6 +83,9 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5,
         Wanted number of classes; fewer when there are fewer distinct values.
     decimals
         Decimal places of the legend labels.
+    share
+        Label the classes as percentages (``decimals - 2`` places), as
+        :mod:`indicators.formatting` shows a share.
 
     Raises
     ------
@@ -110,10 +114,12 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5,
     index[valid.index] = np.asarray(found.yb, dtype="int64")
     lower = float(valid.min())
     lows = [lower, *bins[:-1]]
-    labels = tuple(
-        format_value(hi, decimals) if single_values
-        else f"{format_value(lo, decimals)} – {format_value(hi, decimals)}"
-        for lo, hi in zip(lows, bins, strict=True))
+    def label(value: float) -> str:
+        return (f"{format_number(100 * value, max(decimals - 2, 0))}%" if share
+                else format_value(value, decimals))
+
+    labels = tuple(label(hi) if single_values else f"{label(lo)} – {label(hi)}"
+                   for lo, hi in zip(lows, bins, strict=True))
     return Classes(tuple(float(b) for b in bins), lower, labels, index)
 
 
@@ -242,7 +248,7 @@ def map_table(frame: pd.DataFrame, indicator: Indicator, reasons: Mapping[str, s
     table = pd.DataFrame({
         "Area": frame["area_name"].astype("string"),
         "Code": frame["area_code"].astype("string"),
-        f"{indicator.label} ({indicator.unit})": values.round(indicator.decimals),
+        value_heading(indicator): table_values(values, indicator),
     })
     for name, values_of in rate_columns(frame, indicator).items():
         table[name] = values_of
@@ -264,6 +270,11 @@ def map_table(frame: pd.DataFrame, indicator: Indicator, reasons: Mapping[str, s
         table.loc[na, "Note"] = NO_VALUE + ": " + missing_reasons(
             reasons, indicator.id, level, frame.loc[na, "area_code"])
     return table.sort_values(["Rank", "Area"], na_position="last").reset_index(drop=True)
+
+
+def value_heading(indicator: Indicator) -> str:
+    """The heading of an indicator's value column: its label and unit ("… (% of LSOAs)")."""
+    return f"{indicator.label} ({unit_words(indicator)})"
 
 
 def rate_columns(frame: pd.DataFrame, indicator: Indicator) -> dict[str, pd.Series]:

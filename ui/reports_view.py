@@ -205,15 +205,39 @@ def report_text(report: ReportView, directory: AreaDirectory | None) -> str:
     return "\n".join(lines)
 
 
+AUDIT_FIELDS = {"status": "Status", "moderated_by": "Moderator (user number)",
+                "moderation_note": "Moderator's note", "tension_level": "Tension level",
+                "area_code": "Area", "incident_date": "Date of the incident",
+                "incident_time": "Time of the incident"}
+"""Field names of the audit log in words (others: the name with spaces, capitalised)."""
+
+
+def audit_value(field: str, value: object) -> str:
+    """One old or new value of the audit log as a person reads it: labels for statuses,
+    categories and levels, "none" for nothing, text in quotes."""
+    if value is None or value == "":
+        return "none"
+    labels = {"status": STATUS_LABELS, "category": CATEGORY_LABELS,
+              "tension_level": LEVEL_LABELS}.get(field, {})
+    if value in labels:
+        return labels[value].lower() if field == "status" else labels[value]
+    return f"“{value}”" if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def audit_change(field: str, old: object, new: object) -> str:
+    """'Status: none → waiting for a moderator'."""
+    name = AUDIT_FIELDS.get(field, field.replace("_", " ").capitalize())
+    return f"{name}: {audit_value(field, old)} → {audit_value(field, new)}"
+
+
 def audit_table(entries: list[AuditView]) -> pd.DataFrame:
     """The audit trail of a report as plain text, oldest first."""
     rows = [{
         "When (UTC)": entry.at.strftime("%Y-%m-%d %H:%M:%S"),
         "Who": entry.actor,
         "Action": entry.action,
-        "Changes": "; ".join(f"{name}: {json.dumps(old, ensure_ascii=False)} → "
-                             f"{json.dumps(new, ensure_ascii=False)}"
-                             for name, (old, new) in entry.changes.items()),
+        "Changes": "; ".join(audit_change(name, old, new) for name, (old, new) in sorted(
+            entry.changes.items(), key=lambda change: change[0] != "status")),
         "Note": entry.note or "",
     } for entry in entries]
     return pd.DataFrame(rows, columns=["When (UTC)", "Who", "Action", "Changes", "Note"])

@@ -14,6 +14,7 @@ district; the before/after measures are the build's region and England figures
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -30,6 +31,7 @@ from indicators.rates import rate_with_limits
 from reports.taxonomy import CATEGORIES, TENSION_LEVELS
 from settings import get_settings
 from ui.cached import manifest_stamp
+from ui.chart_tables import Formatter, readable_table
 from ui.report_counts import load_public_counts
 from ui.table_download import render_table_download
 
@@ -225,7 +227,8 @@ def compute_changes(area_rows: pd.DataFrame, districts: pd.DataFrame,
     Returns
     -------
     DataFrame
-        topic, measure, place, earlier, latest, change, vintages, how (one row each).
+        topic, measure, place, code, earlier_id, latest_id, earlier, latest, change,
+        unit, vintages, how (one row each).
     """
     level = places[0].level if places[0].level in ("lsoa", "msoa", "lad") else "lad"
     rows = []
@@ -256,6 +259,7 @@ def compute_changes(area_rows: pd.DataFrame, districts: pd.DataFrame,
                     "(python -m data_sources build)")
             rows.append({
                 "topic": topic, "measure": latest.label, "place": place.name,
+                "code": place.code, "earlier_id": earlier_id, "latest_id": latest_id,
                 "earlier": _round(before, latest.decimals),
                 "latest": _round(after, latest.decimals),
                 "change": _round(after - before, latest.decimals)
@@ -329,14 +333,21 @@ def build_line_figure(table: pd.DataFrame, x: str, y: str, colour: str, y_title:
 
 
 def build_bar_figure(table: pd.DataFrame, x: str, y: str, colour: str, y_title: str,
-                     title: str, *, barmode: str = "stack") -> go.Figure:
-    """Bars of ``y`` per ``x``, stacked (or grouped) by ``colour``; NA values are not drawn."""
+                     title: str, *, barmode: str = "stack",
+                     legend_title: str | None = None) -> go.Figure:
+    """Bars of ``y`` per ``x``, stacked (or grouped) by ``colour``; NA values are not drawn.
+
+    The legend names every value of ``colour`` (under ``legend_title``), even a single one
+    and even one with no bar drawn, so a reader knows what each colour is."""
     fig = go.Figure()
     for i, (name, part) in enumerate(table.groupby(colour, sort=False)):
         drawn = part[part[y].notna()]
+        if drawn.empty:  # Plotly leaves an empty trace out of the legend: say it instead
+            drawn, name = part.iloc[:1].assign(**{y: None}), f"{name} (no value)"
         fig.add_trace(go.Bar(x=drawn[x], y=drawn[y].astype("float64"), name=str(name),
                              marker_color=GROUP_COLOURS[i % len(GROUP_COLOURS)]))
-    fig.update_layout(barmode=barmode)
+    fig.update_layout(barmode=barmode, showlegend=True,
+                      legend_title_text=legend_title or "")
     _layout(fig, title, y_title)
     _month_axis(fig, table[x], x)
     return fig
@@ -351,10 +362,28 @@ def _month_axis(fig: go.Figure, values: pd.Series, x: str) -> None:
     fig.update_xaxes(tickformat="%b %Y", dtick="M1" if months <= 12 else "M3")
 
 
+def wrap_title(title: str, width: int = 40) -> str:
+    """``title`` broken into lines of at most about ``width`` characters (Plotly's <br>),
+    so a long title is never cut off on a narrow screen."""
+    lines: list[str] = []
+    for word in title.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _layout(fig: go.Figure, title: str, y_title: str) -> None:
-    fig.update_layout(title={"text": title, "font": {"size": 16}}, height=380,
-                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, hovermode="x unified",
-                      legend={"orientation": "h", "y": -0.2}, font={"size": 13})
+    # The title sits left and wraps, above a band the toolbar (top right) can cover.
+    fig.update_layout(title={"text": wrap_title(title), "font": {"size": 16}, "x": 0,
+                             "xanchor": "left", "yref": "container", "y": 1,
+                             "yanchor": "top", "pad": {"t": 34}},
+                      height=380 + 20 * wrap_title(title).count("<br>"),
+                      margin={"l": 10, "r": 10, "t": 90 + 20 * wrap_title(title).count("<br>"),
+                              "b": 10},
+                      hovermode="x unified", legend={"orientation": "h", "y": -0.2},
+                      font={"size": 13})
     fig.update_yaxes(title=y_title, rangemode="tozero")
     fig.update_xaxes(title=None)
 
@@ -382,13 +411,18 @@ def load_report_counts_for(places: list[Place], by: str) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def render_chart_block(fig: go.Figure, table: pd.DataFrame, file_name: str, key: str,
-                       note: str | None = None) -> None:
-    """A chart, its table (the exact numbers drawn) and a CSV of that table."""
-    st.plotly_chart(fig, key=f"{key}_chart", config={"displaylogo": False})
+def render_chart_block(fig: go.Figure | None, table: pd.DataFrame, file_name: str, key: str,
+                       note: str | None = None,
+                       formats: Mapping[str, Formatter] | None = None) -> None:
+    """A chart (none when ``fig`` is None: nothing to draw), its table (the exact numbers
+    drawn, in words, blanks where missing) and a CSV of that table."""
+    if fig is not None:
+        st.plotly_chart(fig, key=f"{key}_chart", config={"displaylogo": False},
+                        theme="streamlit")
     if note:
         st.caption(note)
-    with st.expander("Table of this chart"):
-        st.dataframe(table, hide_index=True, width="stretch", key=f"{key}_table")
-    render_table_download("Download this chart's data (CSV)", table, file_name,
-                          key=f"{key}_csv")
+    with st.expander("Table of this chart", expanded=fig is None):
+        st.dataframe(readable_table(table, formats), hide_index=True, width="stretch",
+                     key=f"{key}_table")
+    render_table_download("Download this chart's data (CSV)",
+                          readable_table(table, as_text=False), file_name, key=f"{key}_csv")

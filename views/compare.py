@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
+from indicators.formatting import format_value
 from ui.cached import (
     data_ready,
     load_available_indicators,
@@ -82,7 +85,7 @@ if not chosen:
 indicators = [available[i] for i in chosen]
 long = compute_comparison(load_joined(level), codes, indicators, load_benchmarks())
 st.subheader("Side by side")
-st.dataframe(compute_wide(long, {e.id: e.decimals for e in indicators}), hide_index=True,
+st.dataframe(compute_wide(long, {e.id: e for e in indicators}), hide_index=True,
              width="stretch", key="compare_wide")
 st.caption(RATE_NOTE)
 for name, note in residents_notes(long).items():
@@ -102,4 +105,7 @@ for indicator in indicators:
         f"compare_{indicator.id}_{level}.csv", f"bar_{indicator.id}",
         f"{indicator.definition} {rank_note(indicator.polarity, n)} "
         + (f"No value for: {', '.join(missing)}. " if missing else "") + random_caveat(part)
-        + f"Vintage: {indicator.vintage}. {indicator.attribution}")
+        + f"Vintage: {indicator.vintage}. {indicator.attribution}",
+        formats=dict.fromkeys(("value", "lower", "upper", "region", "england",
+                               "random_expected", "random_low", "random_high"),
+                              partial(format_value, indicator=indicator)))

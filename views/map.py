@@ -16,6 +16,7 @@ import streamlit as st
 
 from data_sources.errors import NotCachedError
 from indicators.catalogue import Indicator, get_indicator
+from indicators.formatting import column_format, is_share, unit_words
 from settings import get_settings
 from ui.area_map import render_area_map
 from ui.cached import (
@@ -75,7 +76,7 @@ class Layer(NamedTuple):
 def render_about(indicator: Indicator, n: int | None, across: str = "") -> None:
     st.subheader(indicator.label)
     st.write(indicator.definition)
-    st.markdown(f"**Unit:** {indicator.unit}  \n**Vintage:** {indicator.vintage}"
+    st.markdown(f"**Unit:** {unit_words(indicator)}  \n**Vintage:** {indicator.vintage}"
                 + (f"  \n**Computed:** {across} (`seg_unit`)" if across else ""))
     if n:
         st.caption(rank_note(indicator.polarity, n) + " Classes include their upper bound; "
@@ -115,7 +116,7 @@ def reports_layer(rows: pd.DataFrame, level: str, scheme: str) -> Layer | None:
     indicator = report_indicator(measure, year)
     values = report_map_values(rows, counts, year, measure)
     return Layer(indicator, values["value"], values["note"],
-                 classify(values["value"], scheme, 5, indicator.decimals),
+                 classify(values["value"], scheme, 5, indicator.decimals, is_share(indicator)),
                  report_map_table(values, indicator, measure), SUPPRESSED_LABEL, ranked=False)
 
 
@@ -176,9 +177,9 @@ def render_table(layer: Layer, view: View, file_stem: str) -> None:
                    "The CSV below has every area.")
     # Numbers in narrow columns (their full heading on hover), so they stay on screen, each
     # with the indicator's decimals.
-    decimals = layer.indicator.decimals
-    narrow = {c: st.column_config.NumberColumn(width="small", help=c, format=(
-                  "%d" if c == "Rank" else f"%.{decimals}f"))
+    rule = column_format(layer.indicator)
+    narrow = {c: st.column_config.NumberColumn(width="small", help=c, **(
+                  {"format": "localized", "step": 1} if c == "Rank" else rule))
               if pd.api.types.is_numeric_dtype(shown[c])
               else st.column_config.Column(width="small", help=c)
               for c in shown.columns if c not in ("Area", "Code", "Note")}

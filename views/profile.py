@@ -5,11 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from indicators.profile import BENCHMARK_NOTE, RANDOM_MARK, comparison_table
+from indicators.profile_export import reports_text, source_line, unavailable_table
 from indicators.profile_segregation import (
     random_placement_display,
     random_placement_explanation,
 )
+from ui.chart_tables import readable_table
 from ui.first_run import render_first_run
+from ui.profile_charts import chart_figure
 from ui.profile_view import (
     data_ready,
     district_choices,
@@ -19,6 +22,7 @@ from ui.profile_view import (
     load_report_rows,
     load_sources,
     render_export_buttons,
+    render_terms,
     similar_display,
 )
 from ui.sidebar import current_view, set_view
@@ -48,7 +52,7 @@ if profile is None:
 
 where = f", {profile.region_name}" if profile.region_name else ""
 st.header(profile.area_name)
-st.caption(f"{profile.noun.capitalize()} {profile.area_code}{where}")
+st.caption(f"{profile.kind} {profile.area_code}{where}")
 render_export_buttons(profile, k)
 
 st.subheader("In brief")
@@ -65,16 +69,22 @@ st.dataframe(comparison_table(profile), hide_index=True)
 if not profile.random_placement.empty:
     st.caption(f"{RANDOM_MARK.strip()} not clearly different from a random spread: see "
                "Segregation against random placement below.")
+if profile.unavailable:
+    st.markdown("**Not available for this area**")
+    st.dataframe(unavailable_table(profile), hide_index=True)
+render_terms(profile)
+if not profile.random_placement.empty:
     st.subheader("Segregation against random placement")
     st.caption(random_placement_explanation(profile.seg_unit))
     st.dataframe(random_placement_display(profile.random_placement), hide_index=True)
 
 for i, chart in enumerate(load_charts(profile, k)):
-    st.subheader(chart.title)
-    st.image(chart.png)
+    st.plotly_chart(chart_figure(chart), key=f"profile_chart_{i}",
+                    config={"displaylogo": False})
     with st.expander("Table of this chart"):
-        st.dataframe(chart.data, hide_index=True)
-        render_table_download("Download this chart's data (CSV)", chart.data,
+        st.dataframe(readable_table(chart.data), hide_index=True)
+        render_table_download("Download this chart's data (CSV)",
+                              readable_table(chart.data, as_text=False),
                               f"{profile.area_code}_chart{i + 1}.csv", key=f"chart_csv_{i}")
 
 st.subheader(f"Similar {profile.plural}")
@@ -87,16 +97,12 @@ else:
 
 st.subheader("Tension reports")
 reports = load_report_rows(profile.area_code, profile.level)
-if reports is None:
-    st.caption("Report counts are unavailable (the reports database could not be read).")
-elif reports.empty:
-    st.caption("No approved tension reports for this area.")
-else:
-    st.caption("Approved reports by year of the incident; 1 to 4 are shown as <5 and counts "
-               "that would reveal them as [c].")
+st.caption(reports_text(reports))
+if reports is not None and not reports.empty:
     st.dataframe(reports, hide_index=True)
 
 st.subheader("Sources")
+st.caption("Only the datasets behind the figures above, as stored in the cache, with the "
+           "date each was fetched from its publisher.")
 for s in load_sources(profile):
-    fetched = f"; fetched {s.fetched_at[:10]}" if s.fetched_at else ""
-    st.text(f"{s.title} ({s.vintage}{fetched}). {s.attribution} Licence: {s.licence}.")
+    st.text(source_line(s))

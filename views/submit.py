@@ -26,6 +26,12 @@ from ui.reports_view import (
 from ui.session import describe, require_actor
 from ui.table_download import render_table_download
 
+SUBMIT_NOTE = (
+    "Reports are checked by a moderator before they count in any map or chart. In public "
+    "they are only ever counted, per area and month or year: a count of 1 to 4 is shown as "
+    "“<5” and a count that would reveal one as “[c]”, never as the number. Your description "
+    "and your name stay with the moderators.")
+"""What happens to a report, in the words the public views use ("<5")."""
 FIELDS = ("incident_date", "incident_time", "area", "category", "tension_level",
           "description", "source")
 
@@ -35,9 +41,7 @@ actor = require_actor("member", "submit tension reports")
 directory = require_directory()
 store = get_store()
 st.text(f"Signed in as {describe(actor)}.")
-st.caption("Reports are checked by a moderator before "
-           "they count in any map or chart, and are only ever shown as counts of five or "
-           "more.")
+st.caption(SUBMIT_NOTE)
 
 
 def _inputs() -> ReportInput:
@@ -129,6 +133,8 @@ with st.container(border=True):
         if found.error:
             st.warning(found.error)
         else:
+            # The area is now known: an error about it from an earlier attempt is stale.
+            st.session_state.get("submit_errors", {}).pop("area", None)
             st.text("\n".join(found.lines))
     _field_errors("area")
 

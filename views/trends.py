@@ -7,14 +7,19 @@ deprivation (IoD 2019 → 2025) and segregation (Census 2011 → 2021).
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from indicators.catalogue import POLICE, REPORTS_ATTRIBUTION, get_indicator
-from ui.cached import data_ready, load_benchmarks, load_hierarchy, load_joined
+from indicators.formatting import format_value, is_share, unit_words
+from ui.cached import data_ready, load_benchmarks, load_hierarchy, load_joined, load_na_reasons
 from ui.first_run import render_first_run
+from ui.map_view import missing_reasons
 from ui.report_counts import report_store_status
 from ui.sidebar import area_label, current_view
+from ui.trends_change import change_bars, change_table, change_title
 from ui.trends_random import random_placement_notes
 from ui.trends_view import (
     BREAKDOWNS,
@@ -69,14 +74,18 @@ else:
         group = BREAKDOWNS[breakdown].lower()
         title = (f"Reports about {place.name}" if breakdown == "all"
                  else f"Reports about {place.name} by {group}")
-        fig = build_bar_figure(series, "month", "count", group, "Approved reports", title)
         hidden = int(series["count"].isna().sum())
+        fig = None
         if hidden == len(series):
             st.info(f"Every monthly count about {place.name} is small, so all are withheld "
-                    "and nothing can be drawn; the table lists them. Fewer groups (All "
+                    "and no chart is drawn; the table lists them. Fewer groups (All "
                     "reports) or a larger place may show more.", icon=":material/visibility_off:")
+        else:
+            fig = build_bar_figure(series, "month", "count", group, "Approved reports", title,
+                                   legend_title=BREAKDOWNS[breakdown])
         render_chart_block(
-            fig, series, f"reports_{place.code.lower()}_{breakdown}.csv", "reports",
+            fig, series.drop(columns="count"), f"reports_{place.code.lower()}_{breakdown}.csv",
+            "reports",
             f"{hidden} small count(s) are withheld to protect those involved: they show "
             "as “<5” (1 to 4 reports) or “[c]” (withheld so a small count cannot be worked "
             "out) in the table, and are not drawn. " + REPORTS_ATTRIBUTION
@@ -133,23 +142,35 @@ if topic.startswith("Diversity"):
     measure = st.selectbox("Which measure", list(shown["measure"].unique()),
                            key="trends_measure")
     shown = shown[shown["measure"] == measure]
+reasons = load_na_reasons()
+benchmark_codes = {p.code for p in places if p.level in ("region", "country")}
+
+
+def why_missing(ident: str, code: str) -> str:
+    """Why the place has no value of ``ident``: the build's reason for an area."""
+    if code in benchmark_codes:
+        return "the build has no region or England figure of this edition"
+    level = area.level if area.level in ("lsoa", "msoa", "lad") else "lad"
+    return missing_reasons(reasons, ident, level, pd.Series([code])).iloc[0]
+
+
+summary = change_table(shown, why_missing)
 if shown[["earlier", "latest"]].isna().all().all():
-    st.info("Neither vintage has a value for these places in the cache.")
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.info("Neither edition has a value for these places in the cache, so there is "
+            "nothing to draw; the table says why.")
 else:
-    long = shown.melt(id_vars=["measure", "place", "unit", "vintages", "how"],
-                      value_vars=["earlier", "latest"], var_name="vintage",
-                      value_name="value")
     label = shown["measure"].iloc[0]
-    before, after = shown["vintages"].iloc[0].split(" → ")
-    long["vintage"] = long["vintage"].map({"earlier": before, "latest": after})
-    fig = build_bar_figure(long, "place", "value", "vintage", shown["unit"].iloc[0],
-                           f"{label}: {shown['vintages'].iloc[0]}", barmode="group")
-    render_chart_block(fig, long, f"change_{label.split()[0].lower()}_{stem}.csv", "change",
-                       "A bar is missing where that vintage has no value. " + "; ".join(
-                           f"{p}: {h}" for p, h in zip(shown["place"], shown["how"],
-                                                       strict=True)) + ".")
-    st.dataframe(shown[["place", "earlier", "latest", "change", "unit", "vintages"]],
-                 hide_index=True, width="stretch", key="change_summary")
+    indicator = get_indicator(shown["latest_id"].iloc[0])
+    bars = change_bars(shown)
+    fig = build_bar_figure(bars, "place", "value", "edition", unit_words(indicator),
+                           change_title(label, shown["vintages"].iloc[0]), barmode="group",
+                           legend_title="Edition")
+    if is_share(indicator):
+        fig.update_yaxes(tickformat=",.0%")
+    render_chart_block(fig, bars, f"change_{indicator.id}_{stem}.csv", "change",
+                       "A bar is missing where that edition has no value (the table below "
+                       "says why). Editions: " + shown["vintages"].iloc[0] + ".",
+                       formats={"value": partial(format_value, indicator=indicator)})
     for note in random_placement_notes(own_rows, district_rows, places, label):
         st.caption(note)
+st.dataframe(summary, hide_index=True, width="stretch", key="change_summary")

@@ -451,9 +451,10 @@ class AtlasMap {
     if (value === null) {
       lines.push([this.data.notes.get(feature.id) || h.no_value, false]);
     } else {
-      const number = value.toLocaleString("en-GB", {
+      // The indicator's formatting rule (indicators/formatting.py): a share as a percentage.
+      const number = (h.percent ? 100 * value : value).toLocaleString("en-GB", {
         minimumFractionDigits: h.decimals, maximumFractionDigits: h.decimals });
-      lines.push([`${h.label}: ${number} ${h.unit}`, false]);
+      lines.push([`${h.label}: ${number}${h.percent ? "%" : ""} ${h.unit}`, false]);
       if (h.ranked) lines.push([`Rank ${this.data.ranks[i]} of ${this.data.ranked.toLocaleString("en-GB")}`, false]);
       const note = this.data.notes.get(feature.id);
       if (note) lines.push([note, false]);
