@@ -193,10 +193,37 @@ def test_a_link_opens_the_lsoas_of_a_district(cached):
     assert "Hartlepool (district, E06000001)" in app.sidebar.caption[0].value
 
 
-def test_a_bad_link_falls_back_to_defaults(cached):
-    app = start(area="E99999999", level="county", indicator="no_such_thing")
+def test_a_bad_link_says_what_it_could_not_find(cached):
+    app = start(area="E99999999", level="county", indicator="no_such_thing", region="E1299")
     assert app.title[0].value == "Districts of England"
     assert app.query_params == {"level": "lad", "indicator": "imd_avg_score"}
+    said = app.warning[0].value
+    assert "could not find" in said
+    assert "No area with the code “E99999999”" in said
+    assert "“county” is not a level" in said
+    assert "The indicator “no_such_thing”" in said and "IMD average score" in said
+    assert "No region with the code “E1299”" in said
+    rerun(app)
+    assert not [w for w in app.warning if "could not find" in w.value], "said once only"
+
+
+def test_a_good_link_says_nothing_about_it(cached):
+    app = start(area="E06000001", level="lsoa", indicator="imd_score")
+    assert not [w for w in app.warning if "could not find" in w.value]
+
+
+def test_show_all_of_england_clears_the_region_and_the_area(cached):
+    app = start(region="E12000001")
+    assert app.query_params["region"] == "E12000001"
+    app.button(key="sb_all_england").click()
+    rerun(app)
+    assert "region" not in app.query_params and app.selectbox(key="sb_region").value is None
+    app = click(start(region="E12000001"), "E06000001")
+    assert app.query_params["area"] == "E06000001"
+    app.button(key="sb_all_england").click()
+    rerun(app)
+    assert app.title[0].value == "Small areas (LSOAs) of England"
+    assert "area" not in app.query_params and "region" not in app.query_params
 
 
 def test_searching_and_picking_a_district_drills_down(cached):
@@ -277,8 +304,9 @@ def test_drilling_down_from_a_district_measure_says_why_the_indicator_changed(ca
     app = click(start(indicator="d_asian"), "E06000001")
     assert app.title[0].value == "Small areas (LSOAs) of Hartlepool"
     assert app.query_params["indicator"] == "imd_score"
-    notes = [t.proto.body for t in app.toast]
-    assert any("Dissimilarity, Asian" in n and "small areas (LSOAs)" in n for n in notes), notes
+    notes = [n.value for n in app.info]
+    assert any("Dissimilarity, Asian has no values for small areas (LSOAs)" in n
+               and "Choose another indicator" in n for n in notes), notes
 
 
 def test_the_reports_map_is_a_link_too(cached):

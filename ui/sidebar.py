@@ -19,6 +19,7 @@ from indicators.catalogue import get_indicator
 from settings import get_settings
 from ui.cached import data_ready, load_available_indicators, load_hierarchy, look_up_postcode
 from ui.map_view import MAP_LEVELS
+from ui.view_links import finer_counterpart, link_problems
 
 VIEW = "view"
 NOTE = "view_note"
@@ -54,27 +55,42 @@ def area_label(areas: pd.DataFrame, code: str) -> str:
 
 
 def _valid(view: View) -> View:
-    """The view with an unknown level, area or indicator replaced by a default."""
+    """The view with an unknown level, area or indicator replaced by a default.
+
+    An indicator without values at the level gives way to its small-area counterpart
+    (:func:`ui.view_links.finer_counterpart`) when there is one, else to a default.
+    """
     level = view.level if view.level in MAP_LEVELS else DEFAULT_LEVEL
     areas = load_hierarchy()
     known = areas.loc[areas["level"].isin(list(MAP_LEVELS)), "area_code"]
     area = view.area if view.area and (known == view.area).any() else None
     ids = [e.id for e in load_available_indicators(level)]
-    indicator = view.indicator if view.indicator in ids else next(
-        (i for i in PREFERRED if i in ids), ids[0] if ids else None)
+    counterpart = finer_counterpart(view.indicator, ids) if view.indicator else None
+    indicator = (view.indicator if view.indicator in ids
+                 else counterpart[0] if counterpart
+                 else next((i for i in PREFERRED if i in ids), ids[0] if ids else None))
     regions = areas.loc[areas["level"] == "region", "area_code"]
     region = view.region if view.region and (regions == view.region).any() else None
     return View(area, level, indicator, region)
 
 
 def current_view() -> View:
-    """The view of this session, first read from the URL (valid only once data is cached)."""
+    """The view of this session, first read from the URL (valid only once data is cached).
+
+    What a link asked for and could not be found is said once, above the page.
+    """
     if VIEW not in st.session_state:
         params = st.query_params
-        st.session_state[VIEW] = _valid(View(params.get("area") or None,
-                                             params.get("level", DEFAULT_LEVEL),
-                                             params.get("indicator") or None,
-                                             params.get("region") or None))
+        asked = View(params.get("area") or None, params.get("level", DEFAULT_LEVEL),
+                     params.get("indicator") or None, params.get("region") or None)
+        shown = _valid(asked)
+        st.session_state[VIEW] = shown
+        problems = link_problems(vars(asked), vars(shown), {
+            "level": LEVEL_PLURALS[shown.level],
+            "indicator": get_indicator(shown.indicator).label if shown.indicator else ""})
+        if problems:
+            st.session_state[NOTE] = ("warning", "This link asks for something the atlas "
+                                      "could not find. " + " ".join(problems))
     return st.session_state[VIEW]
 
 
@@ -82,24 +98,34 @@ def set_view(**changes: str | None) -> None:
     """Change the view (e.g. after a map click); the URL follows on the next run.
 
     When the indicator shown has no values at the new level (a district measure such as
-    dissimilarity, on small areas), the view falls back to another and says so once.
+    dissimilarity, on small areas), the view moves to its small-area counterpart, or
+    another indicator, and says why above the page.
     """
     before = current_view()
     after = _valid(replace(before, **changes))
     if before.indicator and "indicator" not in changes and after.indicator != before.indicator:
-        old, new = get_indicator(before.indicator), after.indicator
-        st.session_state[NOTE] = (
-            f"{old.label} has no values for {LEVEL_PLURALS[after.level]}, so the map shows "
-            + (f"{get_indicator(new).label} instead." if new else "no indicator.")
-            + " Choose another indicator in the sidebar.")
+        old = get_indicator(before.indicator)
+        ids = [e.id for e in load_available_indicators(after.level)]
+        counterpart = finer_counterpart(before.indicator, ids)
+        plural = LEVEL_PLURALS[after.level]
+        if counterpart and counterpart[0] == after.indicator:
+            text = (f"{old.label} has no values for {plural}: {counterpart[1]}. The map "
+                    f"shows {get_indicator(after.indicator).label}.")
+        else:
+            text = (f"{old.label} has no values for {plural}, so the map shows "
+                    + (f"{get_indicator(after.indicator).label} instead."
+                       if after.indicator else "no indicator."))
+        st.session_state[NOTE] = ("info", text + " Choose another indicator in the sidebar, "
+                                  "or go back to districts with the Level choice.")
     st.session_state[VIEW] = after
 
 
 def render_view_note() -> None:
-    """Say, once, why the view changed more than was asked (see :func:`set_view`)."""
+    """Say, once and above the page, why the view is not exactly what was asked for."""
     note = st.session_state.pop(NOTE, None)
     if note:
-        st.toast(note, icon=":material/info:")
+        kind, text = note
+        (st.warning if kind == "warning" else st.info)(text, icon=":material/info:")
 
 
 def postcode_matches(areas: pd.DataFrame, postcode: str) -> tuple[list[str], str]:
@@ -170,9 +196,11 @@ def render_sidebar() -> View:
         bar.caption(note)
     if view.area:
         bar.caption(f"Selected: {area_label(areas, view.area)}")
+    if view.area or view.region:
         bar.button("Show all of England", key="sb_all_england", on_click=set_view,
-                   kwargs={"area": None})
-    else:
+                   kwargs={"area": None, "region": None},
+                   help="Clear the chosen area and region: the map of all of England.")
+    if not view.area:
         regions = areas[areas["level"] == "region"].sort_values("area_name")
         names = dict(zip(regions["area_code"], regions["area_name"], strict=True))
         st.session_state["sb_region"] = view.region

@@ -108,9 +108,16 @@ def reports_layer(rows: pd.DataFrame, level: str, scheme: str) -> Layer | None:
         st.warning(f"The report counts could not be read ({type(error).__name__}: {error}).")
         return None
     pick_year, pick_measure = st.columns(2)
-    year = pick_year.selectbox("Year of the incidents", report_years(counts), key="map_year")
+    years = report_years(counts)
+    linked = {"map_year": (st.query_params.get("year"), years),
+              "map_measure": (st.query_params.get("measure"), list(MEASURES))}
+    for key, (value, allowed) in linked.items():  # a new session starts from the link
+        if key not in st.session_state and value in allowed:
+            st.session_state[key] = value
+    year = pick_year.selectbox("Year of the incidents", years, key="map_year")
     measure = pick_measure.radio("Show", list(MEASURES), format_func=MEASURES.get,
                                  horizontal=True, key="map_measure")
+    st.query_params.update({"year": str(year), "measure": measure})
     indicator = report_indicator(measure, year)
     values = report_map_values(rows, counts, year, measure)
     return Layer(indicator, values["value"], values["note"],
@@ -208,7 +215,8 @@ def render_page(view: View, rows: pd.DataFrame, district: str | None, region: st
     mode = st.radio("Colour the map by", list(MODES), format_func=MODES.get, horizontal=True,
                     key="map_mode")
     if mode == "indicator":
-        st.query_params.pop("map", None)
+        for url_key in ("map", "year", "measure"):
+            st.query_params.pop(url_key, None)
     elif st.query_params.get("map") != mode:
         st.query_params["map"] = mode
     choices = st.columns([3, 1])
