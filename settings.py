@@ -114,7 +114,8 @@ class Settings(BaseSettings):
     )
     police_areas: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="LAD codes whose police.uk counts `refresh` fetches (comma-separated).",
+        description="LAD codes whose police.uk counts `refresh` fetches (comma-separated); "
+        "an LSOA or MSOA code stands for its district, `all` for every district of England.",
     )
     police_months: int = Field(
         default=12, ge=1, le=60, description="How many of the latest police.uk months to fetch."
