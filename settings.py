@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         default="https://hub.arcgis.com",
         description="ONS Open Geography hub downloads (OA21 to LSOA21 to MSOA21 to LAD22 CSV).",
     )
+    hocl_base_url: str = Field(
+        default="https://houseofcommonslibrary.github.io",
+        description="House of Commons Library (MSOA names people use).",
+    )
     police_base_url: str = Field(
         default="https://data.police.uk",
         description="data.police.uk API.",
@@ -166,6 +170,7 @@ class Settings(BaseSettings):
         "ons_hub_base_url",
         "police_base_url",
         "postcodes_base_url",
+        "hocl_base_url",
     )
     @classmethod
     def _strip_slash(cls, value: str) -> str:

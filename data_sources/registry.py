@@ -5,13 +5,14 @@ Boundaries come before police.uk, whose crimes are placed in LSOAs by point-in-p
 
 from __future__ import annotations
 
-from data_sources import geoportal, iod, nomis, police
+from data_sources import geoportal, hocl, iod, nomis, police
 from data_sources.refresh import LEVELS, DatasetSpec
 
 DATASETS: tuple[DatasetSpec, ...] = (
     *nomis.DATASETS,
     *iod.DATASETS,
     *geoportal.DATASETS,
+    *hocl.DATASETS,
     *police.DATASETS,
 )
 

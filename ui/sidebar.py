@@ -14,7 +14,7 @@ import streamlit as st
 
 from data_sources.errors import DataSourceError, OfflineError
 from data_sources.postcodes import normalise_postcode
-from geo.hierarchy import search_areas
+from geo.hierarchy import LOCAL_COLUMNS, local_label, search_areas
 from indicators.catalogue import get_indicator
 from settings import get_settings
 from ui.cached import data_ready, load_available_indicators, load_hierarchy, look_up_postcode
@@ -47,11 +47,14 @@ class View:
 
 
 def area_label(areas: pd.DataFrame, code: str) -> str:
-    """'Leicester (district, E06000016)' for a known code, else the code."""
+    """'Leicester (district, E06000016)' for a known code, else the code; a small area's
+    local names follow its ONS name: 'Leicester 012 — Highfields, Stoneygate ward (…)'."""
     row = areas[areas["area_code"] == code]
     if row.empty:
         return code
-    return f"{row['area_name'].iloc[0]} ({LEVEL_WORDS[row['level'].iloc[0]]}, {code})"
+    local = local_label(*(row[c].iloc[0] if c in row else pd.NA for c in LOCAL_COLUMNS))
+    return (f"{row['area_name'].iloc[0]}" + (f" — {local}" if local else "")
+            + f" ({LEVEL_WORDS[row['level'].iloc[0]]}, {code})")
 
 
 def _valid(view: View) -> View:
@@ -174,15 +177,17 @@ def render_sidebar() -> View:
     bar = st.sidebar
     bar.header("Area")
     text = bar.text_input("Find an area", key="sb_search",
-                          placeholder="Name, code or postcode",
-                          help="Type part of a name (e.g. 'Leic'), a code (E06000016) or a "
+                          placeholder="Place, ward, code or postcode",
+                          help="Type part of a name (e.g. 'Leic'), a neighbourhood or ward "
+                               "name people use (e.g. 'Highfields'), a code (E06000016) or a "
                                "postcode (LE1 6RP; looked up on postcodes.io).")
     postcode = normalise_postcode(text)
     if postcode:
         codes, note = postcode_matches(areas, postcode)
     elif text.strip():
         found = search_areas(areas, text, levels=tuple(MAP_LEVELS), limit=25)
-        codes, note = list(found["area_code"]), "No district or neighbourhood matches that."
+        codes = list(found["area_code"])
+        note = "No district, neighbourhood or ward name matches that."
     else:
         codes, note = [], ""
     if codes:

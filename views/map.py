@@ -170,7 +170,7 @@ def render_table(layer: Layer, view: View, file_stem: str) -> None:
     if len(table) > TABLE_PAGE:
         find, page = st.columns([3, 1])
         query = find.text_input("Find an area in the table", key="map_table_find",
-                                placeholder="Name or code")
+                                placeholder="Name, local name or code")
         number = page.number_input("Page", min_value=1, value=1, step=1, key="map_table_page")
         shown, pages, matching = table_page(table, query, int(number), TABLE_PAGE)
         first = (min(int(number), pages) - 1) * TABLE_PAGE
@@ -185,7 +185,7 @@ def render_table(layer: Layer, view: View, file_stem: str) -> None:
                   "%d" if c == "Rank" else f"%.{decimals}f"))
               if pd.api.types.is_numeric_dtype(shown[c])
               else st.column_config.Column(width="small", help=c)
-              for c in shown.columns if c not in ("Area", "Code", "Note")}
+              for c in shown.columns if c not in ("Area", "Local name", "Code", "Note")}
     event = st.dataframe(shown, hide_index=True, width="stretch", key="map_table",
                          on_select="rerun", selection_mode="single-row", column_config=narrow)
     picked = event.selection.rows if event else []
