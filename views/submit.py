@@ -15,6 +15,7 @@ from reports.ratelimit import RateLimited
 from reports.submissions import InvalidReport, submit_report
 from reports.taxonomy import CATEGORIES, TENSION_LEVELS
 from reports.validation import MAX_DESCRIPTION, MAX_SOURCE, ReportInput
+from ui.cached import load_hierarchy
 from ui.reports_view import (
     CATEGORY_LABELS,
     LEVEL_LABELS,
@@ -26,7 +27,6 @@ from ui.reports_view import (
     require_directory,
     term_description,
 )
-from ui.cached import load_hierarchy
 from ui.session import describe, require_actor
 from ui.sidebar import area_label
 from ui.table_download import render_table_download
