@@ -86,7 +86,7 @@ def test_the_fetch_button_fetches_from_the_publishers_and_shows_the_map(mirror_e
     # the page that lists each failure with its command.
     said = app.warning[0].value
     assert f"of {len(DATASETS)} datasets were fetched and stored" in said
-    assert "of them optional" in said and "Most of" not in said and "http" not in said
+    assert "required:" in said and "Most of" not in said and "http" not in said
     assert len(said) < 400
     assert app.get("page_link")[0].proto.page.endswith("data")
     assert app.title[0].value == "Districts of England"
@@ -97,7 +97,7 @@ def test_the_summary_counts_required_and_optional_failures():
     progress = FetchProgress(30, stored=15, failures=["a"] * 6, optional_failures=["b"] * 9)
     said = FetchSummary.of(progress).headline()
     assert said.startswith("15 of 30 datasets were fetched and stored.")
-    assert "15 of 30 failed, 9 of them optional" in said
+    assert "15 of 30 failed, 9 of them optional, 6 required" in said
     assert not FetchSummary.of(progress).complete
     only_optional = FetchSummary.of(FetchProgress(30, stored=27, optional_failures=["b"] * 3))
     assert only_optional.complete

@@ -114,8 +114,9 @@ class FetchSummary:
         failed = len(self.failed) + len(self.optional)
         text = f"{self.stored} of {self.total} datasets were fetched and stored."
         if failed and self.failed:
-            text += (f" {failed} of {self.total} failed, {len(self.optional)} of them "
-                     "optional: the pages leave the figures of the failed datasets empty.")
+            optional = f", {len(self.optional)} of them optional" if self.optional else ""
+            text += (f" {failed} of {self.total} failed{optional}, {len(self.failed)} "
+                     f"required: the pages leave the figures of the failed datasets empty.")
         elif failed:
             text += (f" Every required dataset is cached; {failed} optional "
                      f"dataset{'s' if failed > 1 else ''} could not be fetched.")
