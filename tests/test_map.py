@@ -340,3 +340,23 @@ def test_region_narrows_the_england_map_and_is_kept_in_the_url(cached):
     assert len(table(shared)) == len(LSOAS)
     unknown = start(region="E12999999")
     assert unknown.title[0].value == "Districts of England"
+
+
+def test_small_areas_show_the_names_people_use(cached):
+    Cache(cached).store_table(
+        pd.DataFrame({"lsoa21_code": ["E01000001", "E01000002"],
+                      "ward24_name": ["Headland & Harbour", "Headland & Harbour"]}),
+        _provenance("lookup_lsoa21_ward24_lad24"))
+    Cache(cached).store_table(
+        pd.DataFrame({"msoa21_code": ["E02000001"], "msoa21_name": ["Hartlepool 001"],
+                      "msoa21_hcl_name": ["Old Hartlepool"]}), _provenance("msoa_names_hocl"))
+    app = start(area="E06000001", level="lsoa", indicator="imd_score")
+    shown = table(app).set_index("Code")
+    assert shown.at["E01000001", "Local name"] == "Old Hartlepool, Headland & Harbour ward"
+    assert shown.at["E01000003", "Local name"] == ""
+    sent = payload(app)["values"]
+    assert any(t.startswith("Old Hartlepool, Headland & Harbour ward") for t in sent["note_texts"])
+    app.text_input(key="sb_search").input("headland")
+    rerun(app)
+    options = app.selectbox(key="sb_pick").options
+    assert any("E02000001" in o and "Old Hartlepool" in o for o in options)
