@@ -28,8 +28,8 @@ NOTE_KEY = "first_run_note"
 _FETCHED = frozenset(spec.id for spec in DATASETS)
 POLICE_CHOICES = {
     "district": "One district: the selected area's, or one you name",
-    "england": "All of England (every district; slow: at police.uk's limit of 15 requests "
-               "a second, well over an hour)",
+    "england": "All of England (every district: about 7,000 requests a year of months, "
+               "at police.uk's limit of 15 a second at least ten minutes, often more)",
     "none": "None for now (the Trends page can fetch them for an area later)",
 }
 
@@ -91,10 +91,11 @@ def _police_choice() -> tuple[list[str], bool]:
                               help="The area of the link you opened, if any. Police data "
                                    "for other districts can be fetched later, area by area, "
                                    "from the Trends page.")
-    area, problem = police_area(choice, typed) if choice != "district" or typed else (None, "")
     if choice == "district" and not typed.strip():
-        problem = ("Name a district (its code, any area code inside it, or a postcode), or "
-                   "choose all of England or none.")
+        area, problem = None, ("Name a district (its code, any area code inside it, or a "
+                               "postcode), or choose all of England or none.")
+    else:
+        area, problem = police_area(choice, typed)
     if problem:
         st.caption(problem)
     return (["--police-area", area] if area else []), not problem
