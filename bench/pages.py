@@ -227,7 +227,7 @@ def memory_row(ctx: Context, server: AppServer) -> Row:
     memory = tree_memory(server.pid)
     gb = memory["rss"] / 1e9
     return Row("App server memory with all of England loaded (RSS of the server process "
-               "and its children)", f"{gb:.2f} GB", "< 1.5 GB RSS", gb < 1.5,
+               "and its children)", f"{gb:.2f} GB", "< 1.2 GB RSS", gb < 1.2,
                "python -m bench --only memory",
                [f"after the map (England by LAD, MSOA and LSOA; Birmingham), profile, trends, "
                 f"compare and downloads pages and the other page rows; peak RSS "

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 
@@ -131,15 +132,17 @@ class TileIndex:
     bounds: np.ndarray
     minzoom: int
     maxzoom: int
-    _ids: dict[str, int] = field(init=False, repr=False)
+    _ids: pd.Index = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_ids", {code: i for i, code in enumerate(self.codes)})
+        object.__setattr__(self, "_ids", pd.Index(self.codes))
 
-    def ids_of(self, codes: Sequence[str]) -> np.ndarray:
+    def ids_of(self, codes: Sequence[str] | pd.Series) -> np.ndarray:
         """The feature ids of ``codes`` (int64, in their order; -1 where a code is not in
         the archive)."""
-        return np.fromiter((self._ids.get(code, -1) for code in codes), dtype=np.int64)
+        # A hash look-up in C; a Series is looked up without copying it to a list.
+        return self._ids.get_indexer(codes if isinstance(codes, pd.Series)
+                                     else list(codes)).astype(np.int64)
 
     def codes_of(self, ids: Sequence[int]) -> list[str]:
         """The GSS codes of feature ids (the inverse of :meth:`ids_of`).
@@ -160,13 +163,18 @@ class TileIndex:
         ValueError
             When none of ``codes`` is in the archive.
         """
-        chosen = self.bounds
-        if codes is not None:
-            ids = self.ids_of(codes)
-            chosen = self.bounds[ids[ids >= 0]]
-            if not len(chosen):
-                raise ValueError(f"none of the {len(ids)} area code(s) asked for is in "
-                                 f"{self.dataset}")
+        if codes is None:
+            return self.extent_of_ids(np.arange(len(self.codes)))
+        ids = self.ids_of(codes)
+        if not (ids >= 0).any():
+            raise ValueError(f"none of the {len(ids)} area code(s) asked for is in "
+                             f"{self.dataset}")
+        return self.extent_of_ids(ids[ids >= 0])
+
+    def extent_of_ids(self, ids: np.ndarray) -> tuple[float, float, float, float]:
+        """(min lon, min lat, max lon, max lat) around feature ids of the archive (at least
+        one)."""
+        chosen = self.bounds[ids]
         return (float(chosen[:, 0].min()), float(chosen[:, 1].min()),
                 float(chosen[:, 2].max()), float(chosen[:, 3].max()))
 

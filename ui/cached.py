@@ -23,7 +23,7 @@ from indicators.benchmarks import BENCHMARK_TABLE
 from indicators.catalogue import INTERVAL_SUFFIXES, Indicator, get_indicator, indicators_for
 from indicators.joined import AREA_TABLE, reasons_by_column
 from settings import get_settings
-from ui.map_payload import MapLayer
+from ui.map_payload import MapLayer, PlacedValues, place_values
 from ui.map_view import Classes, classify, map_table, random_placement
 from ui.routes import tile_url
 
@@ -174,13 +174,15 @@ def load_map_layer(level: str) -> MapLayer:
 class IndicatorMap(NamedTuple):
     """An indicator on the map: its table, and per area of the map (in the order of
     :func:`load_joined` rows of the place) its value, hover note, class and whether it is
-    drawn hatched (None for an indicator without random-placement columns)."""
+    drawn hatched (None for an indicator without random-placement columns); the values
+    placed on the map's tiles (None when the tiles are not built)."""
 
     table: pd.DataFrame
     values: pd.Series
     notes: pd.Series
     classes: Classes
     hatched: pd.Series | None = None
+    placed: PlacedValues | None = None
 
 
 @st.cache_resource(ttl=3600, show_spinner=False, max_entries=64)
@@ -200,8 +202,15 @@ def _indicator_map(cache_dir: str, stamp: float, level: str, indicator_id: str,
     placed = random_placement(rows, indicator)
     hatched = (None if placed is None
                else placed["random"].astype("boolean").fillna(False).reset_index(drop=True))
-    return IndicatorMap(table, values, notes.reset_index(drop=True),
-                        classify(values, scheme, 5, indicator.decimals), hatched)
+    notes = notes.reset_index(drop=True)
+    classes = classify(values, scheme, 5, indicator.decimals)
+    try:
+        placed = place_values(layer=load_map_layer(level), codes=rows["area_code"],
+                              values=values, classes=classes, notes=notes,
+                              indicator=indicator, hatched=hatched)
+    except NotCachedError:  # no tiles: the page says so and shows the table
+        placed = None
+    return IndicatorMap(table, values, notes, classes, hatched, placed)
 
 
 def _with_local_names(table: pd.DataFrame, notes: pd.Series,

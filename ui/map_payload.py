@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -137,20 +138,64 @@ def legend(indicator: Indicator, classes: Classes, no_value_label: str,
             "hatch_label": HATCH_LABEL if show_hatch else None}
 
 
+@dataclass(frozen=True)
+class PlacedValues:
+    """The values of one map's areas placed on the archive's features: the part of the
+    payload that costs time for all England's LSOAs, so it is computed once per indicator
+    and place (``ui.cached``) and reused by every rerun."""
+
+    ids: np.ndarray
+    block: dict
+    on_map: np.ndarray
+    extent: tuple[float, float, float, float]
+
+
+def place_values(*, layer: MapLayer, codes: pd.Series, values: pd.Series, classes: Classes,
+                 notes: pd.Series, indicator: Indicator,
+                 hatched: pd.Series | None = None) -> PlacedValues:
+    """The values of the areas of ``codes`` in the wire format, on the archive's ids.
+
+    ``codes``, ``values``, ``notes`` and ``hatched``: one row per area on the map (any
+    order); ``classes.index`` is aligned with them. Areas whose code is not in the archive
+    are left off the map (the table still lists them).
+    """
+    ids = layer.areas.ids_of(codes.astype(str))
+    keep = ids >= 0
+    order = np.argsort(ids[keep], kind="stable")
+    pick = np.flatnonzero(keep)[order]
+    on_map = classes.index.to_numpy()[pick]
+    flags = None if hatched is None else hatched.iloc[pick].reset_index(drop=True)
+    block = values_block(ids[pick], values.iloc[pick], pd.Series(on_map), notes.iloc[pick],
+                         indicator.decimals, indicator.polarity, salt=layer.areas_url,
+                         hatched=flags)
+    extent = layer.areas.extent_of_ids(ids[pick]) if pick.size else layer.areas.extent()
+    return PlacedValues(ids[pick], block, on_map, extent)
+
+
 def map_payload(*, layer: MapLayer, codes: pd.Series, values: pd.Series, classes: Classes,
-                notes: pd.Series, indicator: Indicator, no_value_label: str, view_key: str,
-                place: str, script: str, selected: str | None = None,
-                ranked: bool = True, basemap: bool = False,
-                hatched: pd.Series | None = None, subtitle: str = "") -> dict:
-    """Everything the map script needs for one view.
+                notes: pd.Series, indicator: Indicator, hatched: pd.Series | None = None,
+                **view: Any) -> dict:
+    """Everything the map script needs for one view: :func:`place_values` of the areas,
+    then :func:`payload_of` with the ``view`` arguments."""
+    placed = place_values(layer=layer, codes=codes, values=values, classes=classes,
+                          notes=notes, indicator=indicator, hatched=hatched)
+    return payload_of(placed, layer=layer, classes=classes, indicator=indicator, **view)
+
+
+def payload_of(placed: PlacedValues, *, layer: MapLayer, classes: Classes,
+               indicator: Indicator, no_value_label: str, view_key: str, place: str,
+               script: str, selected: str | None = None, ranked: bool = True,
+               basemap: bool = False, subtitle: str = "") -> dict:
+    """Everything the map script needs for one view, from values already placed.
 
     Parameters
     ----------
+    placed
+        :func:`place_values` of the areas on the map.
     layer
         The archives to draw.
-    codes, values, notes
-        One row per area on the map (any order): GSS code, value (NA allowed), and a note
-        shown on hover ('' for none). ``classes.index`` is aligned with them.
+    classes
+        The classes of the values (for the legend).
     view_key
         Changes when the map should move to a new extent (level and place).
     place
@@ -163,41 +208,26 @@ def map_payload(*, layer: MapLayer, codes: pd.Series, values: pd.Series, classes
         Whether hover shows a rank (indicators), or not (report counts).
     basemap
         Draw CARTO's OpenStreetMap tiles under the areas (needs internet).
-    hatched
-        Aligned with ``codes``: True for areas to draw hatched, with a legend entry.
     subtitle
         Words after the legend's title (e.g. the small areas segregation was computed
         across).
-
-    Areas whose code is not in the archive are left off the map (the table still lists
-    them).
     """
-    ids = layer.areas.ids_of(codes.astype(str).tolist())
-    keep = ids >= 0
-    order = np.argsort(ids[keep], kind="stable")
-    pick = np.flatnonzero(keep)[order]
-    class_index = classes.index.to_numpy()
-    on_map = class_index[pick]
-    flags = None if hatched is None else hatched.iloc[pick].reset_index(drop=True)
-    block = values_block(ids[pick], values.iloc[pick], pd.Series(on_map), notes.iloc[pick],
-                         indicator.decimals, indicator.polarity, salt=layer.areas_url,
-                         hatched=flags)
-    view_codes = codes.iloc[pick].astype(str).tolist()
-    extent = layer.areas.extent(view_codes) if view_codes else layer.areas.extent()
+    block = placed.block
     title = f"{indicator.label} ({indicator.unit})" + (f", {subtitle}" if subtitle else "")
     chosen = None
-    if selected and selected in set(view_codes):
-        chosen_id = int(layer.areas.ids_of([selected])[0])
-        chosen = {"id": chosen_id, "bounds": [float(b) for b in layer.areas.extent([selected])]}
+    selected_id = int(layer.areas.ids_of([selected])[0]) if selected else -1
+    if selected_id >= 0 and selected_id in placed.ids:
+        bounds = layer.areas.extent_of_ids(np.array([selected_id]))
+        chosen = {"id": selected_id, "bounds": [float(b) for b in bounds]}
     return {
         "script": script,
         "height": MAP_HEIGHT,
         "aria_label": f"Map of {title}, {place}. The table below the map lists every value.",
         "layer": {"url": layer.areas_url, "level": layer.level},
         "context": {"districts": layer.districts_url, "regions": layer.regions_url},
-        "view": {"key": view_key, "extent": [round(float(e), 5) for e in extent]},
+        "view": {"key": view_key, "extent": [round(float(e), 5) for e in placed.extent]},
         "values": block,
-        "legend": legend(indicator, classes, no_value_label, bool((on_map < 0).any()),
+        "legend": legend(indicator, classes, no_value_label, bool((placed.on_map < 0).any()),
                          bool(block["hatched"]), subtitle),
         "hover": {"label": indicator.label, "unit": indicator.unit,
                   "decimals": indicator.decimals, "vintage": f"Vintage: {indicator.vintage}",

@@ -27,7 +27,7 @@ from ui.cached import (
     load_provenance,
 )
 from ui.first_run import render_first_run
-from ui.map_payload import BASEMAP_ATTRIBUTION, map_payload
+from ui.map_payload import BASEMAP_ATTRIBUTION, PlacedValues, payload_of, place_values
 from ui.map_view import (
     NO_VALUE,
     SCHEMES,
@@ -69,6 +69,7 @@ class Layer(NamedTuple):
     no_value_label: str
     ranked: bool
     hatched: pd.Series | None = None
+    placed: PlacedValues | None = None
 
 
 def render_about(indicator: Indicator, n: int | None, across: str = "") -> None:
@@ -93,7 +94,7 @@ def indicator_layer(indicator: Indicator, level: str, district: str | None,
                     region: str | None, scheme: str) -> Layer:
     found = load_indicator_map(level, indicator.id, district, region, scheme)
     return Layer(indicator, found.values, found.notes, found.classes, found.table, NO_VALUE,
-                 ranked=True, hatched=found.hatched)
+                 ranked=True, hatched=found.hatched, placed=found.placed)
 
 
 def reports_layer(rows: pd.DataFrame, level: str, scheme: str) -> Layer | None:
@@ -136,12 +137,14 @@ def render_map(rows: pd.DataFrame, layer: Layer, view: View, place_key: str | No
                    "build` makes them from the cached boundaries; the table below still "
                    "lists every value.")
         return
-    payload = map_payload(
+    placed = layer.placed or place_values(
         layer=tiles, codes=rows["area_code"], values=layer.values, classes=layer.classes,
-        notes=layer.notes, indicator=indicator, no_value_label=layer.no_value_label,
-        view_key=f"{view.level}:{place_key or 'england'}", place=place_name,
-        script=asset_url("atlas-map.js"), selected=view.area, ranked=layer.ranked,
-        basemap=basemap, hatched=layer.hatched, subtitle=seg_unit_words(rows, indicator))
+        notes=layer.notes, indicator=indicator, hatched=layer.hatched)
+    payload = payload_of(
+        placed, layer=tiles, classes=layer.classes, indicator=indicator,
+        no_value_label=layer.no_value_label, view_key=f"{view.level}:{place_key or 'england'}",
+        place=place_name, script=asset_url("atlas-map.js"), selected=view.area,
+        ranked=layer.ranked, basemap=basemap, subtitle=seg_unit_words(rows, indicator))
     clicked = render_area_map(payload)
     if clicked:
         area, level = after_click(clicked, view.level)
