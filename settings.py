@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         default="https://hub.arcgis.com",
         description="ONS Open Geography hub downloads (OA21 to LSOA21 to MSOA21 to LAD22 CSV).",
     )
+    hocl_base_url: str = Field(
+        default="https://houseofcommonslibrary.github.io",
+        description="House of Commons Library (MSOA names people use).",
+    )
     police_base_url: str = Field(
         default="https://data.police.uk",
         description="data.police.uk API.",
@@ -114,7 +118,8 @@ class Settings(BaseSettings):
     )
     police_areas: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="LAD codes whose police.uk counts `refresh` fetches (comma-separated).",
+        description="LAD codes whose police.uk counts `refresh` fetches (comma-separated); "
+        "an LSOA or MSOA code stands for its district, `all` for every district of England.",
     )
     police_months: int = Field(
         default=12, ge=1, le=60, description="How many of the latest police.uk months to fetch."
@@ -170,6 +175,7 @@ class Settings(BaseSettings):
         "ons_hub_base_url",
         "police_base_url",
         "postcodes_base_url",
+        "hocl_base_url",
     )
     @classmethod
     def _strip_slash(cls, value: str) -> str:

@@ -41,6 +41,7 @@ HOSTS = {
     "GRA_ONS_HUB_BASE_URL": "hub.arcgis.com",
     "GRA_POLICE_BASE_URL": "data.police.uk",
     "GRA_POSTCODES_BASE_URL": "api.postcodes.io",
+    "GRA_HOCL_BASE_URL": "houseofcommonslibrary.github.io",
 }
 REFRESH = [sys.executable, "-m", "data_sources", "refresh",
            *[arg for area in POLICE_AREAS for arg in ("--police-area", area)]]

@@ -64,7 +64,11 @@ def refresh(args: argparse.Namespace) -> int:
         overrides["police_months"] = args.police_months
     if overrides:
         settings = settings.model_copy(update=overrides)
-    specs = select(args.source, args.level)
+    try:
+        specs = select(args.source, args.level, args.dataset)
+    except ValueError as exc:
+        print(f"refresh not started: {exc}", file=sys.stderr)
+        return 2
     cache = open_cache(settings)
     try:
         lock = acquire_refresh_lock(settings)
@@ -298,8 +302,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                            help="only this publisher (repeatable)")
     p_refresh.add_argument("--level", action="append", choices=LEVELS,
                            help="only tables at this level (repeatable); lookups always")
+    p_refresh.add_argument("--dataset", action="append", metavar="ID",
+                           help="only this dataset (repeatable; ids as in `status`)")
     p_refresh.add_argument("--police-area", action="append", metavar="LAD_CODE",
-                           help="fetch police.uk counts for this district (repeatable)")
+                           help="fetch police.uk counts for this district (repeatable); an "
+                                "LSOA or MSOA code stands for its district, 'all' for every "
+                                "district of England")
     p_refresh.add_argument("--police-months", type=int, metavar="N",
                            help="how many of the latest police.uk months")
     p_refresh.add_argument("--no-build", action="store_true",

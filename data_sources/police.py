@@ -9,7 +9,9 @@ crimes are fetched with the district's outline and placed in LSOAs by point-in-p
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
@@ -42,6 +44,9 @@ ATTRIBUTION = (
 VINTAGE = "data.police.uk, as published"
 CATEGORIES = ("public-order", "anti-social-behaviour")
 COUNTS_ID = "police_lsoa_month"
+ALL_AREAS = "all"
+"""The police area that stands for every district of England."""
+MAX_CODES_IN_NAME = 8
 
 MAX_URL_LENGTH = 4094
 """Longer GET URLs are refused by the API; such polygons are sent by POST instead."""
@@ -162,7 +167,7 @@ def load_districts(cache: Cache, codes: list[str]) -> list[District]:
         lads = cache.load_table("boundaries_lad21", columns=["area_code", "area_name", "geometry"])
         lsoas = cache.load_table("boundaries_lsoa21", columns=["area_code", "geometry"])
         lookup = cache.load_table(
-            "lookup_lsoa21_msoa21_lad22", columns=["lsoa21_code", "lad22_code"]
+            "lookup_lsoa21_msoa21_lad22", columns=["lsoa21_code", "msoa21_code", "lad22_code"]
         )
     except NotCachedError as exc:
         raise NotCachedError(
@@ -172,7 +177,26 @@ def load_districts(cache: Cache, codes: list[str]) -> list[District]:
         ) from exc
     lads = lads.to_crs("EPSG:4326").set_index("area_code")
     lsoas = lsoas.to_crs("EPSG:4326").merge(lookup, left_on="area_code", right_on="lsoa21_code")
-    return [_district(code, lads, lsoas) for code in dict.fromkeys(codes)]
+    return [_district(code, lads, lsoas) for code in resolve_areas(codes, lads.index, lookup)]
+
+
+def resolve_areas(codes: list[str], lad_codes: pd.Index, lookup: pd.DataFrame) -> list[str]:
+    """The districts to fetch for the police areas asked for, in order, without repeats.
+
+    ``all`` (:data:`ALL_AREAS`) stands for every district of England; an LSOA or MSOA
+    code for the district it lies in (so the app can ask for "the selected area"). Other
+    codes are kept as they are, for :func:`_district` to check.
+    """
+    districts: list[str] = []
+    for code in codes:
+        if code.lower() == ALL_AREAS:
+            districts += sorted(c for c in lad_codes if re.fullmatch(LAD_CODE, c))
+            continue
+        column = {"E01": "lsoa21_code", "E02": "msoa21_code"}.get(code[:3])
+        found = lookup.loc[lookup[column] == code, "lad22_code"] if column else None
+        districts.append(str(found.iloc[0]) if found is not None and not found.empty
+                         else code)
+    return list(dict.fromkeys(districts))
 
 
 def _district(code: str, lads: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame) -> District:
@@ -399,7 +423,8 @@ def _build_counts(ctx: RefreshContext) -> Built:
     if not settings.police_areas:
         raise NothingToFetch(
             "no police areas chosen. Set GRA_POLICE_AREAS to district (LAD 2021) codes, e.g. "
-            "GRA_POLICE_AREAS=E06000016, or run refresh with --police-area E06000016"
+            "GRA_POLICE_AREAS=E06000016 (or 'all' for every district of England), or run "
+            "refresh with --police-area E06000016"
         )
     districts = load_districts(ctx.cache, settings.police_areas)
     limiter = RateLimiter(settings.police_rate_per_second, BURST)
@@ -414,13 +439,21 @@ def _build_counts(ctx: RefreshContext) -> Built:
     table = merge_with_cached(ctx.cache, pd.concat(fresh, ignore_index=True))
     url = f"{settings.police_base_url}/api/crimes-street/"
     body = json.dumps({"months": months, "categories": CATEGORIES, "districts": raw}).encode()
-    download = ctx.keep_raw(
-        SOURCE, f"crimes-street-{'-'.join(d.code for d in districts)}.json", body, url
-    )
+    download = ctx.keep_raw(SOURCE, raw_name(districts), body, url)
     names = {d.code: d.name for d in districts}
     notes = [SNAPPED_NOTE, placement_note(ctx.cache), *coverage_notes(table, names),
              *unpublished_notes(table, names)]
     return Built(table, download, notes)
+
+
+def raw_name(districts: list[District]) -> str:
+    """The raw file's name: the districts' codes, or their number and a digest when many
+    (all of England's codes would pass a file system's 255-character limit)."""
+    codes = [d.code for d in districts]
+    if len(codes) <= MAX_CODES_IN_NAME:
+        return f"crimes-street-{'-'.join(codes)}.json"
+    digest = hashlib.sha256(",".join(codes).encode()).hexdigest()[:12]
+    return f"crimes-street-{len(codes)}-districts-{digest}.json"
 
 
 MONTHS_TABLE = TableSpec(

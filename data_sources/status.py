@@ -65,3 +65,11 @@ def human_size(n: int) -> str:
             return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
         size /= 1024
     return f"{size:,.1f} GB"
+
+
+def fix_command(row: StatusRow) -> str:
+    """The command that fetches one dataset again (police counts need their districts)."""
+    command = f"python -m data_sources refresh --dataset {row.dataset}"
+    if row.dataset == "police_lsoa_month":
+        command += " --police-area LAD_CODE"
+    return command

@@ -80,6 +80,74 @@ def _distinct(lsoas: pd.DataFrame, code: str, name: str, level: str, parent: str
     })
 
 
+LOCAL_COLUMNS = ["local_name", "ward_name"]
+"""Names people use, beside ONS names: the Commons Library's MSOA name, the ward."""
+MAX_WARDS = 3
+
+
+def add_local_names(areas: pd.DataFrame, wards: pd.DataFrame | None = None,
+                    msoa_names: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The hierarchy with the names people use for its small areas beside the ONS names.
+
+    Parameters
+    ----------
+    areas
+        :func:`build_hierarchy`'s table.
+    wards
+        ``lookup_lsoa21_ward24_lad24``: lsoa21_code, ward24_name (None: not cached).
+    msoa_names
+        ``msoa_names_hocl``: msoa21_code, msoa21_hcl_name (None: not cached).
+
+    Returns
+    -------
+    DataFrame
+        ``areas`` with ``local_name`` (an MSOA's Commons Library name, also given to its
+        LSOAs) and ``ward_name`` (an LSOA's 2024 ward; for an MSOA, the wards of its LSOAs,
+        at most three, then "…"); NA where there is none.
+    """
+    out = areas.copy()
+    out["local_name"] = pd.NA
+    out["ward_name"] = pd.NA
+    small = out["level"].isin(["lsoa", "msoa"])
+    if msoa_names is not None and not msoa_names.empty:
+        names = msoa_names.drop_duplicates("msoa21_code").set_index("msoa21_code")
+        out.loc[small, "local_name"] = out.loc[small, "msoa_code"].map(names["msoa21_hcl_name"])
+    if wards is not None and not wards.empty:
+        ward_of = wards.drop_duplicates("lsoa21_code").set_index("lsoa21_code")["ward24_name"]
+        lsoa = out["level"] == "lsoa"
+        out.loc[lsoa, "ward_name"] = out.loc[lsoa, "area_code"].map(ward_of)
+        of_msoa = (out.loc[lsoa].dropna(subset=["ward_name"])
+                   .groupby("msoa_code")["ward_name"].agg(_ward_list))
+        msoa = out["level"] == "msoa"
+        out.loc[msoa, "ward_name"] = out.loc[msoa, "area_code"].map(of_msoa)
+    return out.astype({"local_name": "string", "ward_name": "string"})
+
+
+def _ward_list(names: pd.Series) -> str:
+    distinct = list(names.value_counts().index)
+    return " / ".join(distinct[:MAX_WARDS]) + (" / …" if len(distinct) > MAX_WARDS else "")
+
+
+def local_label(local_name: object, ward_name: object) -> str:
+    """'Highfields, Stoneygate ward' from an area's local names ('' when it has none)."""
+    parts = [str(local_name)] if pd.notna(local_name) and str(local_name) else []
+    if pd.notna(ward_name) and str(ward_name):
+        plural = " / " in str(ward_name)
+        parts.append(f"{ward_name} ward{'s' if plural else ''}")
+    return ", ".join(parts)
+
+
+def local_labels(areas: pd.DataFrame, codes: pd.Series) -> pd.Series:
+    """:func:`local_label` of each code (aligned with ``codes``; '' for none or unknown)."""
+    if not set(LOCAL_COLUMNS) <= set(areas.columns):
+        return pd.Series("", index=codes.index, dtype="string")
+    named = areas.drop_duplicates("area_code").set_index("area_code")[LOCAL_COLUMNS]
+    found = named.reindex(codes.astype(str).to_numpy())
+    return pd.Series([local_label(n, w) for n, w in zip(found["local_name"], found["ward_name"],
+                                                         strict=True)],
+                     index=codes.index, dtype="string")
+
+
 def children(areas: pd.DataFrame, code: str, level: str) -> pd.DataFrame:
     """The areas at ``level`` inside the area ``code`` (e.g. the LSOAs of a district)."""
     column = {"msoa": "msoa_code", "lad": "lad_code", "region": "region_code"}
@@ -110,19 +178,22 @@ def search_areas(
 ) -> pd.DataFrame:
     """Areas whose code or a word of whose name starts with ``text`` (case-insensitive).
 
-    Ranked: exact code, then names starting with the text, then names with a later word
-    starting with it; within a rank, larger areas first (district before neighbourhood),
-    then alphabetically.
+    The names are the ONS name and, where the table has them (:func:`add_local_names`),
+    the names people use: "Highfields" finds the MSOA the Commons Library calls so and
+    its LSOAs, and the LSOAs of a ward called so. Ranked: exact code, then names starting
+    with the text, then names with a later word starting with it; within a rank, larger
+    areas first (district before neighbourhood), then alphabetically.
     """
     query = text.strip().lower()
     if not query:
         return areas.iloc[0:0]
     pool = areas[areas["level"].isin(levels)]
-    names = pool["area_name"].str.lower()
     rank = pd.Series(3, index=pool.index)
-    word_start = names.str.contains(r"(?:^|[\s\-(,])" + re.escape(query), regex=True)
-    rank[word_start] = 2
-    rank[names.str.startswith(query)] = 1
+    word = r"(?:^|[\s\-(,/&])" + re.escape(query)
+    for column in ["area_name", *[c for c in LOCAL_COLUMNS if c in pool.columns]]:
+        names = pool[column].fillna("").str.lower()
+        rank[names.str.contains(word, regex=True) & (rank > 2)] = 2
+        rank[names.str.startswith(query)] = 1
     rank[pool["area_code"].str.lower() == query] = 0
     rank[pool["area_code"].str.lower().str.startswith(query) & (rank == 3)] = 2
     size_order = {level: -i for i, level in enumerate(LEVELS)}

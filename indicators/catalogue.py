@@ -40,6 +40,9 @@ THEMES = ("identifier", "population", "diversity", "segregation", "deprivation",
           "reports", "uncertainty")
 POLICE = ("Contains public sector information licensed under the Open Government Licence "
           "v3.0. Source: data.police.uk.")
+HOCL_LICENCE = "Open Parliament Licence v3.0"
+HOCL_ATTRIBUTION = ("MSOA names: House of Commons Library. Contains Parliamentary information "
+                    "licensed under the Open Parliament Licence v3.0.")
 REPORTS_LICENCE = "Good Relations Atlas members' reports, aggregated with small counts suppressed"
 REPORTS_ATTRIBUTION = ("Tension reports submitted by Good Relations Atlas member "
                        "organisations and approved by its moderators.")
@@ -87,6 +90,17 @@ def _identifiers() -> list[Indicator]:
         ident("area_name", "Area name",
               "The ONS name of the area (an LSOA or MSOA is named after its district with a "
               "number, e.g. 'Leicester 012A')."),
+        Indicator("local_name", "Local name (House of Commons Library)",
+                  "The name people use for the neighbourhood (MSOA) the area lies in, as "
+                  "published by the House of Commons Library (e.g. 'Highfields' for "
+                  "Leicester 012); empty when those names are not cached.",
+                  "text", "neutral", ("lsoa", "msoa"), "identifier", ("msoa_names_hocl",),
+                  "MSOA names, latest for 2021 MSOAs", HOCL_LICENCE, HOCL_ATTRIBUTION, 0),
+        Indicator("ward_name", "Ward",
+                  "The electoral ward (December 2024) an LSOA lies in; for an MSOA, the wards "
+                  "of its LSOAs (at most three, then '…').",
+                  "text", "neutral", ("lsoa", "msoa"), "identifier",
+                  ("lookup_lsoa21_ward24_lad24",), "December 2024", OGL, ONS, 0),
         ident("level", "Level",
               "The kind of area of the row: lsoa, msoa or lad (local authority district, "
               "2022 boundaries)."),

@@ -17,7 +17,7 @@ import pandas as pd
 
 from data_sources.cache import Cache, Provenance
 from data_sources.errors import NotCachedError
-from geo.hierarchy import build_hierarchy
+from geo.hierarchy import LOCAL_COLUMNS, add_local_names, build_hierarchy
 from indicators.catalogue import CATALOGUE
 from indicators.topics import TOPICS
 
@@ -31,6 +31,7 @@ INPUT_DATASETS = (
     "iod2025_lsoa", "iod2019_lsoa", "iod2025_lad_summary", "iod2019_lad_summary",
     "police_lsoa_month", "police_placement_agreement",
     *(dataset for topic in TOPICS for dataset in topic.datasets()),
+    "lookup_lsoa21_ward24_lad24", "msoa_names_hocl",
 )
 
 
@@ -136,8 +137,11 @@ def compute_areas(inputs: Inputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     if lookup is None or regions is None:
         missing = [d for d in REQUIRED if inputs.get(d) is None]
         raise ValueError(f"the joined dataset needs {', '.join(missing)}")
-    hierarchy = build_hierarchy(lookup, regions)
-    areas = hierarchy[hierarchy["level"].isin(LEVELS)][KEY_COLUMNS].reset_index(drop=True)
+    hierarchy = add_local_names(build_hierarchy(lookup, regions),
+                                inputs.get("lookup_lsoa21_ward24_lad24"),
+                                inputs.get("msoa_names_hocl"))
+    areas = hierarchy[hierarchy["level"].isin(LEVELS)][KEY_COLUMNS + LOCAL_COLUMNS]
+    areas = areas.reset_index(drop=True)
     small = pd.DataFrame({"lsoa": lookup["lsoa21_code"], "msoa": lookup["msoa21_code"],
                           "lad": lookup["lad22_code"]}).astype("string")
     return areas, small
@@ -248,7 +252,8 @@ def catalogue_columns(table: pd.DataFrame, which: str, log: BuildLog) -> pd.Data
     DataFrame
         The key columns, then every catalogue indicator of ``which``.
     """
-    keys = KEY_COLUMNS + (["population_2021", "seg_unit"] if which == "area" else ["month"])
+    keys = KEY_COLUMNS + ([*LOCAL_COLUMNS, "population_2021", "seg_unit"] if which == "area"
+                          else ["month"])
     wanted = keys + [i for i, e in CATALOGUE.items() if e.table == which and
                      e.theme != "identifier" and i not in keys]
     out = {}

@@ -36,6 +36,7 @@ from tests.browser import (
     wait_idle,
     wait_map,
     wait_text,
+    widget,
 )
 from tests.conftest import HOSTS
 
@@ -212,3 +213,96 @@ def test_tables_download_only_through_the_formula_safe_button(cache_dir, tmp_pat
         table = wait_download(downloads, ".csv")
         header = table.read_bytes().split(b"\n")[0]
         assert header.startswith(b"\xef\xbb\xbfArea,") and b",Code," in header, header
+
+
+@pytest.mark.timeout(420)
+def test_first_fetch_asks_for_police_areas_and_sums_up(mirror, tmp_path):
+    """An empty cache: the first fetch, for the area of the link, then a short summary."""
+    mirror.reset()
+    empty = tmp_path / "empty-cache"
+    online = {variable: mirror.url(host) for variable, host in HOSTS.items()}
+    online.update(GRA_OFFLINE="0", GRA_STRICT_ROW_COUNTS="0", GRA_HTTP_RETRIES="1",
+                  GRA_HTTP_BACKOFF="0.01")
+    with serve(empty, tmp_path, **online) as url, chrome(tmp_path / "downloads") as driver:
+        driver.get(f"{url}/?area=E09000001")
+        wait_idle(driver)
+        wait_text(driver, "Police-recorded offences")
+        typed = widget(driver, "stTextInput", "District, or any area code or postcode inside it")
+        assert typed.find_element(By.TAG_NAME, "input").get_attribute("value") == "E09000001"
+        shot(driver, "20-first-fetch-asks-for-police-areas")
+        click_button(driver, "Fetch the public data now")
+        wait_text(driver, "datasets were fetched and stored", timeout=300)
+        wait_idle(driver)
+        said = driver.find_element(By.CSS_SELECTOR, '[data-testid="stAlert"]').text
+        assert "required:" in said and "http" not in said and "Most of" not in said
+        shot(driver, "21-first-fetch-summary")
+        police = Cache(empty).load_table("police_lsoa_month")
+        assert set(police["lad_code"]) == {"E09000001"}
+
+        driver.find_element(By.CSS_SELECTOR, '[data-testid="stPageLink"] a').click()
+        wait_idle(driver)
+        wait_text(driver, "python -m data_sources refresh --dataset")
+        shot(driver, "22-data-and-sources-failures-with-commands")
+
+
+@pytest.mark.timeout(420)
+def test_region_and_back_place_names_and_drill_down(cache_dir, tmp_path):
+    with serve(cache_dir, tmp_path) as url, chrome(tmp_path / "downloads") as driver:
+        driver.get(url)
+        version = wait_map(driver)
+        wait_idle(driver)
+        pick_option(driver, "Region", "London")
+        wait_text(driver, "Districts of London")
+        version = wait_map(driver, changed_from=version)
+        assert "region=E12000007" in driver.current_url
+        shot(driver, "23-region-chosen")
+        click_button(driver, "Show all of England")
+        wait_idle(driver)
+        wait_text(driver, "Districts of England")
+        version = wait_map(driver, changed_from=version)
+        assert "region=" not in driver.current_url
+        shot(driver, "24-back-to-all-of-england")
+
+        # The names people use: a ward, and the Commons Library's name of an MSOA.
+        search = widget(driver, "stTextInput", "Find an area").find_element(By.TAG_NAME,
+                                                                              "input")
+        search.send_keys("Marks Gate", Keys.ENTER)
+        wait_idle(driver)
+        wait_text(driver, "Matching areas")
+        matches = widget(driver, "stSelectbox", "Matching areas").find_element(
+            By.CSS_SELECTOR, "input")
+        matches.click()
+        wait_text(driver, "Barking and Dagenham 001 — Marks Gate")
+        shot(driver, "25-place-name-search")
+        matches.send_keys("Barking and Dagenham 001 — Marks Gate", Keys.ENTER)
+        wait_idle(driver)
+        wait_text(driver, "Neighbourhoods (MSOAs) of Barking and Dagenham")
+        assert "area=E02000002" in driver.current_url
+        version = wait_map(driver, changed_from=version)
+        search = widget(driver, "stTextInput", "Find an area").find_element(By.TAG_NAME,
+                                                                              "input")
+        search.send_keys("Aldersgate", Keys.ENTER)
+        wait_idle(driver)
+        widget(driver, "stSelectbox", "Matching areas").find_element(By.CSS_SELECTOR,
+                                                                     "input").click()
+        wait_text(driver, "Aldersgate ward")
+        shot(driver, "26-ward-name-search")
+        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+
+        # Drilling down from a district measure keeps what it measures, and says why.
+        driver.get(f"{url}/?level=lad&indicator=d_asian")
+        version = wait_map(driver)
+        wait_idle(driver)
+        click_area(driver, "E09000001")
+        wait_idle(driver)
+        wait_text(driver, "Small areas (LSOAs) of City of London")
+        wait_map(driver, changed_from=version)
+        assert "indicator=lq_asian" in driver.current_url
+        wait_text(driver, "Dissimilarity, Asian has no values for small areas (LSOAs)")
+        shot(driver, "27-drill-down-keeps-the-measure")
+
+        driver.get(f"{url}/?area=E01999999&indicator=nothing")
+        wait_idle(driver)
+        wait_text(driver, "could not find")
+        wait_text(driver, "E01999999")
+        shot(driver, "28-bad-link-says-what-it-could-not-find")

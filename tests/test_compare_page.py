@@ -50,6 +50,28 @@ def test_prefilled_area_asks_for_one_more(monkeypatch, tmp_path):
     assert not app.get("download_button")
 
 
+def test_the_comparison_is_a_link(monkeypatch, tmp_path):
+    build_small_cache(tmp_path)
+    app = run_page(monkeypatch, tmp_path, area=HARTLEPOOL, level="lad")
+    app.multiselect[0].set_value([HARTLEPOOL, TOWER_HAMLETS]).run()
+    assert app.query_params["areas"] == f"{HARTLEPOOL},{TOWER_HAMLETS}"
+    chosen = app.query_params["indicators"]
+    shared = run_page(monkeypatch, tmp_path, level="lad", areas=f"{TOWER_HAMLETS},{HARTLEPOOL}",
+                      indicators=chosen)
+    assert shared.multiselect[0].value == [TOWER_HAMLETS, HARTLEPOOL]
+    assert shared.multiselect[1].value == chosen.split(",")
+    assert shared.dataframe and not shared.warning
+
+
+def test_a_bad_comparison_link_says_what_it_left_out(monkeypatch, tmp_path):
+    build_small_cache(tmp_path)
+    app = run_page(monkeypatch, tmp_path, level="lad", areas=f"{HARTLEPOOL},E06999999",
+                   indicators="no_such_measure")
+    said = " ".join(w.value for w in app.warning)
+    assert "E06999999" in said and "no_such_measure" in said and "left out" in said
+    assert app.multiselect[0].value == [HARTLEPOOL]
+
+
 def test_two_areas_show_table_chart_and_csv(monkeypatch, tmp_path):
     build_small_cache(tmp_path)
     app = run_page(monkeypatch, tmp_path, area=HARTLEPOOL, level="lad")

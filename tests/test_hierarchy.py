@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo.hierarchy import ENGLAND_CODE, ancestors, build_hierarchy, children, search_areas
+from geo.hierarchy import (
+    ENGLAND_CODE,
+    add_local_names,
+    ancestors,
+    build_hierarchy,
+    children,
+    local_label,
+    search_areas,
+)
 
 LSOAS = pd.DataFrame({
     "lsoa21_code": ["E01000001", "E01000002", "E01009001", "E01009002"],
@@ -64,3 +72,36 @@ def test_search_matches_later_words_and_codes(areas):
 def test_a_district_without_region_is_refused():
     with pytest.raises(ValueError, match="without a region"):
         build_hierarchy(LSOAS, REGIONS[REGIONS["lad22_code"] != "E08000025"])
+
+
+WARDS = pd.DataFrame({"lsoa21_code": ["E01000001", "E01000002", "E01009001", "E01009002"],
+                      "ward24_name": ["Aldersgate", "Bishopsgate", "Highfields & Western Downs",
+                                      "Stockland Green"]})
+MSOA_NAMES = pd.DataFrame({"msoa21_code": ["E02000001", "E02001800"],
+                           "msoa21_hcl_name": ["City of London", "Highfields"]})
+
+
+def test_local_names_sit_beside_the_ons_names(areas):
+    named = add_local_names(areas, WARDS, MSOA_NAMES).set_index("area_code")
+    assert named.at["E02001800", "local_name"] == "Highfields"
+    assert named.at["E01009001", "local_name"] == "Highfields"  # its MSOA's name
+    assert named.at["E01009001", "ward_name"] == "Highfields & Western Downs"
+    assert named.at["E02000001", "ward_name"] in ("Aldersgate / Bishopsgate",
+                                                  "Bishopsgate / Aldersgate")
+    assert pd.isna(named.at["E02001801", "local_name"]) and pd.isna(named.at["E08000025",
+                                                                              "ward_name"])
+    assert local_label("Highfields", "Stoneygate") == "Highfields, Stoneygate ward"
+    assert local_label(pd.NA, "A / B") == "A / B wards"
+    assert local_label(pd.NA, pd.NA) == ""
+    assert add_local_names(areas)["local_name"].isna().all()
+
+
+def test_search_finds_the_names_people_use(areas):
+    named = add_local_names(areas, WARDS, MSOA_NAMES)
+    found = search_areas(named, "Highfields", levels=("lad", "msoa", "lsoa"))
+    assert found["area_code"].tolist()[0] == "E02001800"
+    assert set(found["area_code"]) == {"E02001800", "E01009001"}
+    assert search_areas(named, "western downs")["area_code"].tolist() == ["E02001800",
+                                                                          "E01009001"]
+    assert search_areas(named, "aldersgate")["area_code"].tolist() == ["E02000001",
+                                                                        "E01000001"]

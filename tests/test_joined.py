@@ -168,8 +168,9 @@ def test_one_row_per_area_with_keys(area):
     assert rows.loc["E01000003", ["lad_code", "region_code"]].tolist() == ["E06000001",
                                                                          "E12000001"]
     assert rows.loc["E06000002", "area_name"] == "Riverford"
-    assert list(area.columns[:7]) == ["area_code", "area_name", "level", "lad_code",
-                                      "region_code", "population_2021", "seg_unit"]
+    assert list(area.columns[:9]) == ["area_code", "area_name", "level", "lad_code",
+                                      "region_code", "local_name", "ward_name",
+                                      "population_2021", "seg_unit"]
 
 
 def test_every_column_is_in_the_catalogue_with_its_type(area, inputs):

@@ -193,10 +193,37 @@ def test_a_link_opens_the_lsoas_of_a_district(cached):
     assert "Hartlepool (district, E06000001)" in app.sidebar.caption[0].value
 
 
-def test_a_bad_link_falls_back_to_defaults(cached):
-    app = start(area="E99999999", level="county", indicator="no_such_thing")
+def test_a_bad_link_says_what_it_could_not_find(cached):
+    app = start(area="E99999999", level="county", indicator="no_such_thing", region="E1299")
     assert app.title[0].value == "Districts of England"
     assert app.query_params == {"level": "lad", "indicator": "imd_avg_score"}
+    said = app.warning[0].value
+    assert "could not find" in said
+    assert "No area with the code “E99999999”" in said
+    assert "“county” is not a level" in said
+    assert "The indicator “no_such_thing”" in said and "IMD average score" in said
+    assert "No region with the code “E1299”" in said
+    rerun(app)
+    assert not [w for w in app.warning if "could not find" in w.value], "said once only"
+
+
+def test_a_good_link_says_nothing_about_it(cached):
+    app = start(area="E06000001", level="lsoa", indicator="imd_score")
+    assert not [w for w in app.warning if "could not find" in w.value]
+
+
+def test_show_all_of_england_clears_the_region_and_the_area(cached):
+    app = start(region="E12000001")
+    assert app.query_params["region"] == "E12000001"
+    app.button(key="sb_all_england").click()
+    rerun(app)
+    assert "region" not in app.query_params and app.selectbox(key="sb_region").value is None
+    app = click(start(region="E12000001"), "E06000001")
+    assert app.query_params["area"] == "E06000001"
+    app.button(key="sb_all_england").click()
+    rerun(app)
+    assert app.title[0].value == "Small areas (LSOAs) of England"
+    assert "area" not in app.query_params and "region" not in app.query_params
 
 
 def test_searching_and_picking_a_district_drills_down(cached):
@@ -277,8 +304,9 @@ def test_drilling_down_from_a_district_measure_says_why_the_indicator_changed(ca
     app = click(start(indicator="d_asian"), "E06000001")
     assert app.title[0].value == "Small areas (LSOAs) of Hartlepool"
     assert app.query_params["indicator"] == "imd_score"
-    notes = [t.proto.body for t in app.toast]
-    assert any("Dissimilarity, Asian" in n and "small areas (LSOAs)" in n for n in notes), notes
+    notes = [n.value for n in app.info]
+    assert any("Dissimilarity, Asian has no values for small areas (LSOAs)" in n
+               and "Choose another indicator" in n for n in notes), notes
 
 
 def test_the_reports_map_is_a_link_too(cached):
@@ -312,3 +340,23 @@ def test_region_narrows_the_england_map_and_is_kept_in_the_url(cached):
     assert len(table(shared)) == len(LSOAS)
     unknown = start(region="E12999999")
     assert unknown.title[0].value == "Districts of England"
+
+
+def test_small_areas_show_the_names_people_use(cached):
+    Cache(cached).store_table(
+        pd.DataFrame({"lsoa21_code": ["E01000001", "E01000002"],
+                      "ward24_name": ["Headland & Harbour", "Headland & Harbour"]}),
+        _provenance("lookup_lsoa21_ward24_lad24"))
+    Cache(cached).store_table(
+        pd.DataFrame({"msoa21_code": ["E02000001"], "msoa21_name": ["Hartlepool 001"],
+                      "msoa21_hcl_name": ["Old Hartlepool"]}), _provenance("msoa_names_hocl"))
+    app = start(area="E06000001", level="lsoa", indicator="imd_score")
+    shown = table(app).set_index("Code")
+    assert shown.at["E01000001", "Local name"] == "Old Hartlepool, Headland & Harbour ward"
+    assert shown.at["E01000003", "Local name"] == ""
+    sent = payload(app)["values"]
+    assert any(t.startswith("Old Hartlepool, Headland & Harbour ward") for t in sent["note_texts"])
+    app.text_input(key="sb_search").input("headland")
+    rerun(app)
+    options = app.selectbox(key="sb_pick").options
+    assert any("E02000001" in o and "Old Hartlepool" in o for o in options)

@@ -121,6 +121,19 @@ def test_reports_map_rate_per_10000_residents(reports_app):
     assert pd.isna(table.at["E09000002", column])
 
 
+def test_the_reports_map_year_and_measure_are_in_the_link(reports_app):
+    app = open_reports_map()
+    app.radio(key="map_measure").set_value("rate").run()
+    assert app.query_params["map"] == "reports" and app.query_params["measure"] == "rate"
+    year = app.query_params["year"]
+    shared = AppTest.from_file(APP, default_timeout=60)
+    shared.query_params.update(level="lad", map="reports", year=year, measure="rate")
+    shared.run()
+    assert not shared.exception, shared.exception
+    assert shared.radio(key="map_measure").value == "rate"
+    assert shared.selectbox(key="map_year").value == year
+
+
 def test_without_a_report_store_the_reports_map_says_so(reports_app, monkeypatch, tmp_path):
     monkeypatch.setenv("GRA_DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
     app = open_reports_map()

@@ -113,3 +113,23 @@ def test_member_sees_only_own_organisation_and_withdraws(people):
     at.button(key="submit_withdraw").click().run()
     assert f"Report {mine} is withdrawn" in at.success[0].value
     assert at.dataframe[-1].value["Status"].tolist() == ["Withdrawn"]
+
+
+def test_the_area_can_be_found_by_a_ward_name(people):
+    import pandas as pd
+
+    from data_sources.cache import Cache, Provenance
+    Cache(get_settings().cache_dir).store_table(
+        pd.DataFrame({"lsoa21_code": ["E01000001"], "ward24_name": ["Riverside Quarter"]}),
+        Provenance("lookup_lsoa21_ward24_lad24", "test", "wards", "http://test", "2024",
+                   "lsoa", "OGL", "test fixture"))
+    at = signed_in(PAGE, "ana@thamesbury.example")
+    at.text_input(key="submit_area").input("riverside").run()
+    assert not at.exception, at.exception
+    pick = at.selectbox(key="submit_area_pick")
+    lsoa = next(o for o in pick.options if "E01000001" in o)
+    assert "Riverside Quarter ward" in lsoa and "E02000001" in pick.options[0]
+    pick.set_value("E01000001").run()
+    assert at.text_input(key="submit_area").value == "E01000001"
+    at.text_input(key="submit_area").input("Nowhere Special").run()
+    assert any("No district, neighbourhood or ward" in c.value for c in at.caption)

@@ -6,8 +6,13 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from data_sources.cache import Provenance
-from settings import PROJECT_ROOT
-from tests.test_downloads_page import HARTLEPOOL, NORTH_EAST, build_small_cache
+from settings import PROJECT_ROOT, get_settings
+from tests.test_downloads_page import (
+    HARTLEPOOL,
+    NORTH_EAST,
+    TOWER_HAMLETS,
+    build_small_cache,
+)
 from ui.trends_view import (
     Place,
     build_bar_figure,
@@ -102,7 +107,20 @@ def test_england_by_default_and_no_report_store(monkeypatch, tmp_path):
     infos = [i.value for i in app.info]
     assert any("England as a whole" in i for i in infos)
     assert any("no tension report database" in i for i in infos)
-    assert any("Police counts by month are not cached" in i for i in infos)
+    assert any("No police data has been fetched yet" in i for i in infos)
+
+
+def test_an_area_without_police_data_offers_to_fetch_it(monkeypatch, tmp_path):
+    build_cache_with_months(tmp_path)
+    app = run_page(monkeypatch, tmp_path, area=TOWER_HAMLETS, level="lad")
+    assert any("Police data for Tower Hamlets has not been fetched yet" in i.value
+               for i in app.info)
+    assert app.button(key="police_fetch").label == "Fetch police.uk data for Tower Hamlets"
+    monkeypatch.setenv("GRA_OFFLINE", "1")
+    get_settings.cache_clear()
+    offline = run_page(monkeypatch, tmp_path, area=TOWER_HAMLETS, level="lad")
+    assert not [b for b in offline.button if b.key == "police_fetch"]
+    assert any(f"--police-area {TOWER_HAMLETS}" in c.value for c in offline.caption)
 
 
 def test_area_shows_police_lines_and_switching_offence(monkeypatch, tmp_path):

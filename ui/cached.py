@@ -17,7 +17,7 @@ from data_sources.errors import NotCachedError
 from data_sources.postcodes import PostcodeArea, lookup_postcode
 from data_sources.registry import DATASETS
 from data_sources.status import StatusRow, cache_status
-from geo.hierarchy import build_hierarchy
+from geo.hierarchy import add_local_names, build_hierarchy, local_labels
 from geo.tiles import TileIndex, load_tile_index
 from indicators.benchmarks import BENCHMARK_TABLE
 from indicators.catalogue import INTERVAL_SUFFIXES, Indicator, get_indicator, indicators_for
@@ -30,6 +30,11 @@ from ui.routes import tile_url
 
 LSOA_LOOKUP = "lookup_lsoa21_msoa21_lad22"
 REGION_LOOKUP = "lookup_lad22_region"
+WARD_LOOKUP = "lookup_lsoa21_ward24_lad24"
+MSOA_NAMES = "msoa_names_hocl"
+HOVER_LOCAL_NAMES = 7_000
+"""Most areas whose local names ride in the map's hover notes (every region's LSOAs and
+England's MSOAs; England's 33,755 LSOAs would add about a megabyte to each map)."""
 
 
 def manifest_stamp() -> float:
@@ -99,7 +104,16 @@ def load_na_reasons() -> dict[str, str]:
 @st.cache_resource(ttl=3600, show_spinner=False, max_entries=2)
 def _hierarchy(cache_dir: str, stamp: float) -> pd.DataFrame:
     cache = open_cache()
-    return build_hierarchy(cache.load_table(LSOA_LOOKUP), cache.load_table(REGION_LOOKUP))
+    areas = build_hierarchy(cache.load_table(LSOA_LOOKUP), cache.load_table(REGION_LOOKUP))
+    return add_local_names(areas, _optional_table(WARD_LOOKUP, ["lsoa21_code", "ward24_name"]),
+                           _optional_table(MSOA_NAMES, ["msoa21_code", "msoa21_hcl_name"]))
+
+
+def _optional_table(dataset: str, columns: list[str]) -> pd.DataFrame | None:
+    try:
+        return open_cache().load_table(dataset, columns=columns)
+    except NotCachedError:
+        return None
 
 
 def load_hierarchy() -> pd.DataFrame:
@@ -113,7 +127,8 @@ def load_hierarchy() -> pd.DataFrame:
         frames = [load_joined(level) for level in ("lsoa", "msoa", "lad")]
         areas = pd.concat(frames)[["area_code", "area_name", "level", "lad_code",
                                    "region_code"]]
-        return areas.assign(parent_code=pd.NA, msoa_code=pd.NA).astype("string")
+        return add_local_names(areas.assign(parent_code=pd.NA, msoa_code=pd.NA)
+                               .astype("string"))
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -182,6 +197,8 @@ def _indicator_map(cache_dir: str, stamp: float, level: str, indicator_id: str,
     indicator = get_indicator(indicator_id)
     table = map_table(rows, indicator, load_na_reasons(), level)
     notes = table.set_index("Code")["Note"].reindex(rows["area_code"]).fillna("")
+    if level in ("msoa", "lsoa"):
+        table, notes = _with_local_names(table, notes, rows["area_code"])
     values = rows[indicator_id].reset_index(drop=True)
     placed = random_placement(rows, indicator)
     hatched = (None if placed is None
@@ -195,6 +212,23 @@ def _indicator_map(cache_dir: str, stamp: float, level: str, indicator_id: str,
     except NotCachedError:  # no tiles: the page says so and shows the table
         on_tiles = None
     return IndicatorMap(table, values, notes, classes, hatched, on_tiles)
+
+
+def _with_local_names(table: pd.DataFrame, notes: pd.Series,
+                      codes: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """The names people use in the map's table, and in its hover notes up to
+    :data:`HOVER_LOCAL_NAMES` areas (each name is a note text of its own in the payload)."""
+    areas = load_hierarchy()
+    local = local_labels(areas, table["Code"])
+    if not local.str.len().any():
+        return table, notes
+    table = table.copy()
+    table.insert(1, "Local name", local)
+    if len(codes) <= HOVER_LOCAL_NAMES:
+        names = local_labels(areas, codes).to_numpy()
+        notes = pd.Series([f"{n}. {note}" if n and note else n or note
+                           for n, note in zip(names, notes, strict=True)], index=notes.index)
+    return table, notes
 
 
 def load_indicator_map(level: str, indicator_id: str, district: str | None,

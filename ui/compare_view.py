@@ -19,6 +19,8 @@ from indicators.segregation_null import benchmark_verdict
 from ui.map_view import format_value, random_placement, rank_values, seg_unit_words
 
 MIN_AREAS, MAX_AREAS = 2, 10
+AREAS_KEY, INDICATORS_KEY = "areas", "indicators"
+"""The URL keys of the chosen areas and indicators (comma-separated codes and ids)."""
 RANDOM_COLUMNS = ["random_expected", "random_low", "random_high", "random_flag",
                   "random_verdict"]
 RATE_NOTE = ("Rates give the months behind them and a 95% confidence interval (exact "
@@ -27,6 +29,17 @@ RATE_NOTE = ("Rates give the months behind them and a 95% confidence interval (e
              "Public Health England's Fingertips; England's police rate comes only from the "
              "districts with 12 complete months of police data.")
 BAR_COLOUR = "#0072B2"  # Okabe-Ito blue: readable on light and dark backgrounds
+
+
+def link_codes(value: str | None) -> list[str]:
+    """The codes or ids of a comma-separated URL value, in order, without repeats."""
+    return list(dict.fromkeys(part.strip() for part in (value or "").split(",")
+                              if part.strip()))
+
+
+def link_value(codes: list[str]) -> str:
+    """The URL value of a choice of codes or ids (see :func:`link_codes`)."""
+    return ",".join(codes)
 
 
 def check_selection(codes: list[str]) -> str | None:

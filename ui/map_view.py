@@ -297,7 +297,8 @@ def rate_columns(frame: pd.DataFrame, indicator: Indicator) -> dict[str, pd.Seri
 
 def table_page(table: pd.DataFrame, query: str = "", page: int = 1,
                size: int = 500) -> tuple[pd.DataFrame, int, int]:
-    """One page of the map's table: rows whose Area or Code contains ``query`` (any case).
+    """One page of the map's table: rows whose Area, Local name (when there is one) or
+    Code contains ``query`` (any case).
 
     Returns the page's rows, the number of pages and the number of matching rows; a page
     past the end gives the last page.
@@ -309,6 +310,8 @@ def table_page(table: pd.DataFrame, query: str = "", page: int = 1,
     if text:
         found = (table["Area"].str.casefold().str.contains(text, regex=False)
                  | table["Code"].str.casefold().str.contains(text, regex=False))
+        if "Local name" in table.columns:
+            found |= table["Local name"].str.casefold().str.contains(text, regex=False)
         rows = table[found.fillna(False).to_numpy(dtype=bool)]
     pages = max(1, -(-len(rows) // size))
     page = min(max(page, 1), pages)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from data_sources.errors import DataSourceError, OfflineError
 from data_sources.postcodes import normalise_postcode
-from geo.hierarchy import search_areas
+from geo.hierarchy import LOCAL_COLUMNS, local_label, search_areas
 from indicators.catalogue import CATALOGUE, get_indicator
 from settings import get_settings
 from ui.cached import (
@@ -25,6 +25,7 @@ from ui.cached import (
     look_up_postcode,
 )
 from ui.map_view import MAP_LEVELS
+from ui.view_links import finer_counterpart, link_problems
 
 VIEW = "view"
 NOTE = "view_note"
@@ -52,37 +53,54 @@ class View:
 
 
 def area_label(areas: pd.DataFrame, code: str) -> str:
-    """'Leicester (district, E06000016)' for a known code, else the code."""
+    """'Leicester (district, E06000016)' for a known code, else the code; a small area's
+    local names follow its ONS name: 'Leicester 012 — Highfields, Stoneygate ward (…)'."""
     row = areas[areas["area_code"] == code]
     if row.empty:
         return code
-    return f"{row['area_name'].iloc[0]} ({LEVEL_WORDS[row['level'].iloc[0]]}, {code})"
+    local = local_label(*(row[c].iloc[0] if c in row else pd.NA for c in LOCAL_COLUMNS))
+    return (f"{row['area_name'].iloc[0]}" + (f" — {local}" if local else "")
+            + f" ({LEVEL_WORDS[row['level'].iloc[0]]}, {code})")
 
 
 def _valid(view: View) -> View:
-    """The view with an unknown level, area or indicator replaced by a default."""
+    """The view with an unknown level, area or indicator replaced by a default.
+
+    An indicator without values at the level gives way to its small-area counterpart
+    (:func:`ui.view_links.finer_counterpart`) when there is one, else to a default.
+    """
     level = view.level if view.level in MAP_LEVELS else DEFAULT_LEVEL
     areas = load_hierarchy()
     known = areas.loc[areas["level"].isin(list(MAP_LEVELS)), "area_code"]
     area = view.area if view.area and (known == view.area).any() else None
     ids = [e.id for e in load_available_indicators(level)]
-    indicator = view.indicator if view.indicator in ids else next(
-        (i for i in PREFERRED if i in ids), ids[0] if ids else None)
+    counterpart = finer_counterpart(view.indicator, ids) if view.indicator else None
+    indicator = (view.indicator if view.indicator in ids
+                 else counterpart[0] if counterpart
+                 else next((i for i in PREFERRED if i in ids), ids[0] if ids else None))
     regions = areas.loc[areas["level"] == "region", "area_code"]
     region = view.region if view.region and (regions == view.region).any() else None
     return View(area, level, indicator, region)
 
 
 def current_view() -> View:
-    """The view of this session, first read from the URL (valid only once data is cached)."""
+    """The view of this session, first read from the URL (valid only once data is cached).
+
+    What a link asked for and could not be found is said once, above the page.
+    """
     if VIEW not in st.session_state:
         params = st.query_params
-        asked = params.get("indicator") or None
-        view = _valid(View(params.get("area") or None, params.get("level", DEFAULT_LEVEL),
-                           asked, params.get("region") or None))
-        if asked and asked != view.indicator:
-            st.session_state[NOTE] = unavailable_note(asked, view)
-        st.session_state[VIEW] = view
+        asked = View(params.get("area") or None, params.get("level", DEFAULT_LEVEL),
+                     params.get("indicator") or None, params.get("region") or None)
+        shown = _valid(asked)
+        st.session_state[VIEW] = shown
+        problems = link_problems(vars(replace(asked, indicator=None)), vars(shown), {
+            "level": LEVEL_PLURALS[shown.level]})
+        if asked.indicator and asked.indicator != shown.indicator:
+            problems.append(unavailable_note(asked.indicator, shown))
+        if problems:
+            st.session_state[NOTE] = ("warning", "This link asks for something the atlas "
+                                      "could not find. " + " ".join(problems))
     return st.session_state[VIEW]
 
 
@@ -105,24 +123,34 @@ def set_view(**changes: str | None) -> None:
     """Change the view (e.g. after a map click); the URL follows on the next run.
 
     When the indicator shown has no values at the new level (a district measure such as
-    dissimilarity, on small areas), the view falls back to another and says so once.
+    dissimilarity, on small areas), the view moves to its small-area counterpart, or
+    another indicator, and says why above the page.
     """
     before = current_view()
     after = _valid(replace(before, **changes))
     if before.indicator and "indicator" not in changes and after.indicator != before.indicator:
-        old, new = get_indicator(before.indicator), after.indicator
-        st.session_state[NOTE] = (
-            f"{old.label} has no values for {LEVEL_PLURALS[after.level]}, so the map shows "
-            + (f"{get_indicator(new).label} instead." if new else "no indicator.")
-            + " Choose another indicator in the sidebar.")
+        old = get_indicator(before.indicator)
+        ids = [e.id for e in load_available_indicators(after.level)]
+        counterpart = finer_counterpart(before.indicator, ids)
+        plural = LEVEL_PLURALS[after.level]
+        if counterpart and counterpart[0] == after.indicator:
+            text = (f"{old.label} has no values for {plural}: {counterpart[1]}. The map "
+                    f"shows {get_indicator(after.indicator).label}.")
+        else:
+            text = (f"{old.label} has no values for {plural}, so the map shows "
+                    + (f"{get_indicator(after.indicator).label} instead."
+                       if after.indicator else "no indicator."))
+        st.session_state[NOTE] = ("info", text + " Choose another indicator in the sidebar, "
+                                  "or go back to districts with the Level choice.")
     st.session_state[VIEW] = after
 
 
 def render_view_note() -> None:
-    """Say, once, why the view changed more than was asked (see :func:`set_view`)."""
+    """Say, once and above the page, why the view is not exactly what was asked for."""
     note = st.session_state.pop(NOTE, None)
     if note:
-        st.toast(note, icon=":material/info:")
+        kind, text = note
+        (st.warning if kind == "warning" else st.info)(text, icon=":material/info:")
 
 
 def postcode_matches(areas: pd.DataFrame, postcode: str) -> tuple[list[str], str]:
@@ -171,15 +199,17 @@ def render_sidebar() -> View:
     bar = st.sidebar
     bar.header("Area")
     text = bar.text_input("Find an area", key="sb_search",
-                          placeholder="Name, code or postcode",
-                          help="Type part of a name (e.g. 'Leic'), a code (E06000016) or a "
+                          placeholder="Place, ward, code or postcode",
+                          help="Type part of a name (e.g. 'Leic'), a neighbourhood or ward "
+                               "name people use (e.g. 'Highfields'), a code (E06000016) or a "
                                "postcode (LE1 6RP; looked up on postcodes.io).")
     postcode = normalise_postcode(text)
     if postcode:
         codes, note = postcode_matches(areas, postcode)
     elif text.strip():
         found = search_areas(areas, text, levels=tuple(MAP_LEVELS), limit=25)
-        codes, note = list(found["area_code"]), "No district or neighbourhood matches that."
+        codes = list(found["area_code"])
+        note = "No district, neighbourhood or ward name matches that."
     else:
         codes, note = [], ""
     if codes:
@@ -193,9 +223,11 @@ def render_sidebar() -> View:
         bar.caption(note)
     if view.area:
         bar.caption(f"Selected: {area_label(areas, view.area)}")
+    if view.area or view.region:
         bar.button("Show all of England", key="sb_all_england", on_click=set_view,
-                   kwargs={"area": None})
-    else:
+                   kwargs={"area": None, "region": None},
+                   help="Clear the chosen area and region: the map of all of England.")
+    if not view.area:
         regions = areas[areas["level"] == "region"].sort_values("area_name")
         names = dict(zip(regions["area_code"], regions["area_name"], strict=True))
         st.session_state["sb_region"] = view.region

@@ -73,6 +73,29 @@ def compute_places(areas: pd.DataFrame, code: str | None) -> list[Place]:
     return places
 
 
+def police_district(areas: pd.DataFrame, place: Place) -> Place | None:
+    """The district whose police data covers ``place`` (None for a region or England)."""
+    if place.level not in ("lad", "msoa", "lsoa"):
+        return None
+    code = areas.loc[areas["area_code"] == place.code, "lad_code"]
+    if code.empty or pd.isna(code.iloc[0]):
+        return None
+    name = areas.loc[areas["area_code"] == code.iloc[0], "area_name"]
+    return Place(str(code.iloc[0]), str(name.iloc[0]) if not name.empty else str(code.iloc[0]),
+                 "lad")
+
+
+def police_districts(months: pd.DataFrame | None) -> frozenset[str]:
+    """The districts with any police count in ``joined_area_month`` (None: not built)."""
+    if months is None:
+        return frozenset()
+    counted = [c for c in ("public_order", "asb") if c in months.columns]
+    if not counted:
+        return frozenset()
+    rows = months[months[counted].notna().any(axis=1)]
+    return frozenset(rows["lad_code"].dropna().astype(str))
+
+
 # ---------------------------------------------------------------- police by month
 def compute_police_series(months: pd.DataFrame, residents: pd.DataFrame,
                           places: list[Place]) -> pd.DataFrame:

@@ -15,6 +15,8 @@ from ui.cached import (
     load_joined,
 )
 from ui.compare_view import (
+    AREAS_KEY,
+    INDICATORS_KEY,
     MAX_AREAS,
     MIN_AREAS,
     RANDOM_COLUMNS,
@@ -23,14 +25,26 @@ from ui.compare_view import (
     check_selection,
     compute_comparison,
     compute_wide,
+    link_codes,
+    link_value,
     random_caveat,
     residents_notes,
 )
 from ui.first_run import render_first_run
 from ui.map_view import MAP_LEVELS, rank_note
-from ui.sidebar import current_view
+from ui.sidebar import current_view, set_view
 from ui.table_download import render_table_download
 from ui.trends_view import render_chart_block
+
+
+def keep_in_link(codes: list[str], chosen: list[str]) -> None:
+    """The chosen areas and indicators in the address bar, so the comparison is a link."""
+    for url_key, value in ((AREAS_KEY, link_value(codes)), (INDICATORS_KEY, link_value(chosen))):
+        if not value:
+            st.query_params.pop(url_key, None)
+        elif st.query_params.get(url_key) != value:
+            st.query_params[url_key] = value
+
 
 if not data_ready():
     render_first_run("Compare areas")
@@ -40,13 +54,21 @@ st.caption(f"Put {MIN_AREAS} to {MAX_AREAS} areas of the same kind side by side.
 
 view = current_view()
 levels = list(MAP_LEVELS)
+st.session_state["compare_level"] = view.level
 level = st.radio("Kind of area", levels, format_func=MAP_LEVELS.get, horizontal=True,
-                 index=levels.index(view.level), key="compare_level")
+                 key="compare_level",
+                 on_change=lambda: set_view(level=st.session_state["compare_level"]))
 areas = load_hierarchy()
 of_level = areas[areas["level"] == level]
 names = dict(zip(of_level["area_code"], of_level["area_name"], strict=True))
-start = [view.area] if view.area in names else []
 key = f"compare_areas_{level}"
+linked = link_codes(st.query_params.get(AREAS_KEY))
+start = [c for c in linked if c in names] or ([view.area] if view.area in names else [])
+unknown = [c for c in linked if c not in names]
+if unknown and key not in st.session_state:
+    st.warning(f"This link names {', '.join(unknown)}, which "
+               + ("is not" if len(unknown) == 1 else "are not")
+               + f" among the {MAP_LEVELS[level].lower()} in the cached data; left out.")
 picked = st.session_state.get(key, start)
 choices = of_level
 if level != "lad":
@@ -70,9 +92,17 @@ if not available:
                "of area.")
     st.stop()
 first = view.indicator if view.indicator in available else next(iter(available))
-chosen = st.multiselect("Indicators", list(available), default=[first],
+wanted = link_codes(st.query_params.get(INDICATORS_KEY))
+missing_ids = [i for i in wanted if i not in available]
+if missing_ids and f"compare_indicators_{level}" not in st.session_state:
+    st.warning(f"This link asks for {', '.join(missing_ids)}, which "
+               + ("has" if len(missing_ids) == 1 else "have")
+               + f" no values for {MAP_LEVELS[level].lower()} in the cached data; left out.")
+chosen = st.multiselect("Indicators", list(available),
+                        default=[i for i in wanted if i in available] or [first],
                         format_func=lambda i: available[i].label,
                         key=f"compare_indicators_{level}")
+keep_in_link(codes, chosen)
 
 problem = check_selection(codes)
 if problem:

@@ -110,9 +110,16 @@ def reports_layer(rows: pd.DataFrame, level: str, scheme: str) -> Layer | None:
         st.warning(f"The report counts could not be read ({type(error).__name__}: {error}).")
         return None
     pick_year, pick_measure = st.columns(2)
-    year = pick_year.selectbox("Year of the incidents", report_years(counts), key="map_year")
+    years = report_years(counts)
+    linked = {"map_year": (st.query_params.get("year"), years),
+              "map_measure": (st.query_params.get("measure"), list(MEASURES))}
+    for key, (value, allowed) in linked.items():  # a new session starts from the link
+        if key not in st.session_state and value in allowed:
+            st.session_state[key] = value
+    year = pick_year.selectbox("Year of the incidents", years, key="map_year")
     measure = pick_measure.radio("Show", list(MEASURES), format_func=MEASURES.get,
                                  horizontal=True, key="map_measure")
+    st.query_params.update({"year": str(year), "measure": measure})
     indicator = report_indicator(measure, year)
     values = report_map_values(rows, counts, year, measure)
     return Layer(indicator, values["value"], values["note"],
@@ -167,7 +174,7 @@ def render_table(layer: Layer, view: View, file_stem: str) -> None:
     if len(table) > TABLE_PAGE:
         find, page = st.columns([3, 1])
         query = find.text_input("Find an area in the table", key="map_table_find",
-                                placeholder="Name or code")
+                                placeholder="Name, local name or code")
         number = page.number_input("Page", min_value=1, value=1, step=1, key="map_table_page")
         shown, pages, matching = table_page(table, query, int(number), TABLE_PAGE)
         first = (min(int(number), pages) - 1) * TABLE_PAGE
@@ -182,7 +189,7 @@ def render_table(layer: Layer, view: View, file_stem: str) -> None:
                   {"format": "localized", "step": 1} if c == "Rank" else rule))
               if pd.api.types.is_numeric_dtype(shown[c])
               else st.column_config.Column(width="small", help=c)
-              for c in shown.columns if c not in ("Area", "Code", "Note")}
+              for c in shown.columns if c not in ("Area", "Local name", "Code", "Note")}
     event = st.dataframe(shown, hide_index=True, width="stretch", key="map_table",
                          on_select="rerun", selection_mode="single-row", column_config=narrow)
     picked = event.selection.rows if event else []
@@ -212,7 +219,8 @@ def render_page(view: View, rows: pd.DataFrame, district: str | None, region: st
     mode = st.radio("Colour the map by", list(MODES), format_func=MODES.get, horizontal=True,
                     key="map_mode")
     if mode == "indicator":
-        st.query_params.pop("map", None)
+        for url_key in ("map", "year", "measure"):
+            st.query_params.pop(url_key, None)
     elif st.query_params.get("map") != mode:
         st.query_params["map"] = mode
     choices = st.columns([3, 1])

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from geo.hierarchy import local_labels
 from indicators.profile import BENCHMARK_NOTE, RANDOM_MARK, comparison_table
 from indicators.profile_export import reports_text, source_line, unavailable_table
 from indicators.profile_segregation import (
     random_placement_display,
     random_placement_explanation,
 )
+from ui.cached import load_hierarchy
 from ui.chart_tables import readable_table
 from ui.first_run import render_first_run
 from ui.profile_charts import chart_figure
@@ -27,6 +30,10 @@ from ui.profile_view import (
 )
 from ui.sidebar import current_view, set_view
 from ui.table_download import render_table_download
+
+LOCAL_NAMES_SOURCE = ("Neighbourhood names: House of Commons Library MSOA names (Open Parliament "
+                      "Licence v3.0); wards: ONS LSOA to ward lookup, December 2024 (Open "
+                      "Government Licence v3.0).")
 
 if not data_ready():
     render_first_run("Area profile")
@@ -53,6 +60,10 @@ if profile is None:
 where = f", {profile.region_name}" if profile.region_name else ""
 st.header(profile.area_name)
 st.caption(f"{profile.kind} {profile.area_code}{where}")
+local = local_labels(load_hierarchy(), pd.Series([profile.area_code])).iloc[0]
+if local:
+    st.markdown(f"Known locally as: **{escape_markdown(local)}**")
+    st.caption(LOCAL_NAMES_SOURCE)
 render_export_buttons(profile, k)
 
 st.subheader("In brief")

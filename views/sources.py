@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data_sources.status import human_size
+from data_sources.status import fix_command, human_size
 from settings import get_settings
 from ui.cached import load_status
 
@@ -62,11 +62,22 @@ st.dataframe(
     },
 )
 
-problems = [r for r in rows if r.problem]
+problems = [r for r in rows if r.problem or r.state == "missing"]
 if problems:
-    with st.expander(f"Problems at the last refresh ({len(problems)})"):
-        for r in problems:
-            st.text(f"{r.title}: {r.problem}")
+    st.subheader(f"Not fetched, or failed at the last refresh ({len(problems)})")
+    st.caption("Each with why, and the command that fetches it again (run it in the project "
+               "folder; the joined dataset is rebuilt afterwards). Optional datasets add "
+               "tables the pages can do without.")
+    for r in problems:
+        with st.container(border=True):
+            st.markdown(f"**{r.title}** (`{r.dataset}`"
+                        + (", optional" if r.optional else "") + f"): {STATE_LABELS[r.state]}")
+            if r.problem:
+                st.text(r.problem)
+            st.code(fix_command(r), language="bash")
+            if r.dataset == "police_lsoa_month":
+                st.caption("LAD_CODE: a district's code (e.g. E06000016), or `all` for every "
+                           "district of England; repeat --police-area for several.")
 
 st.subheader("Licences and attribution")
 for attribution in dict.fromkeys(r.attribution for r in cached):

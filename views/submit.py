@@ -6,12 +6,16 @@ import uuid
 
 import streamlit as st
 
+from data_sources.postcodes import normalise_postcode
+from geo.hierarchy import search_areas
+from reports.areas import looks_like_area_code
 from reports.auth import PermissionDenied
 from reports.moderation import ModerationError, withdraw
 from reports.ratelimit import RateLimited
 from reports.submissions import InvalidReport, submit_report
 from reports.taxonomy import CATEGORIES, TENSION_LEVELS
 from reports.validation import MAX_DESCRIPTION, MAX_SOURCE, ReportInput
+from ui.cached import load_hierarchy
 from ui.reports_view import (
     CATEGORY_LABELS,
     LEVEL_LABELS,
@@ -24,6 +28,7 @@ from ui.reports_view import (
     term_description,
 )
 from ui.session import describe, require_actor
+from ui.sidebar import area_label
 from ui.table_download import render_table_download
 
 SUBMIT_NOTE = (
@@ -42,6 +47,29 @@ directory = require_directory()
 store = get_store()
 st.text(f"Signed in as {describe(actor)}.")
 st.caption(SUBMIT_NOTE)
+
+
+def _pick_match() -> None:
+    picked = st.session_state.pop("submit_area_pick", None)
+    if picked:
+        st.session_state["submit_area"] = picked
+
+
+def render_name_matches() -> None:
+    """A typed name (not a code or postcode): the areas it names, to choose one by code."""
+    typed = (st.session_state.get("submit_area") or "").strip()
+    if not typed or looks_like_area_code(typed.upper()) or normalise_postcode(typed):
+        return
+    areas = load_hierarchy()
+    found = search_areas(areas, typed, levels=("lad", "msoa", "lsoa"), limit=25)
+    if found.empty:
+        st.caption(f"No district, neighbourhood or ward is called “{typed}”; give a postcode "
+                   "or an area code instead.")
+        return
+    labels = {c: area_label(areas, c) for c in found["area_code"]}
+    st.selectbox("Areas with that name", list(labels), index=None, key="submit_area_pick",
+                 format_func=labels.get, on_change=_pick_match,
+                 placeholder=f"{len(labels)} match(es): choose the area of the incident")
 
 
 def _inputs() -> ReportInput:
@@ -124,8 +152,10 @@ with st.container(border=True):
 
     area_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
     with area_col:
-        st.text_input("Area: a postcode, or an LSOA, MSOA or district code",
-                      key="submit_area", placeholder="e.g. LE1 5WW or E01025615")
+        st.text_input("Area: a place or ward name, a postcode, or an LSOA, MSOA or district "
+                      "code", key="submit_area",
+                      placeholder="e.g. Highfields, LE1 5WW or E01025615")
+    render_name_matches()
     with button_col:
         look_up = st.button("Look up area", key="submit_lookup", icon=":material/search:")
     if look_up:

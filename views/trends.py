@@ -15,7 +15,7 @@ import streamlit as st
 from indicators.catalogue import POLICE, REPORTS_ATTRIBUTION, get_indicator
 from indicators.formatting import format_value, is_share, unit_words
 from ui.cached import data_ready, load_benchmarks, load_hierarchy, load_joined, load_na_reasons
-from ui.first_run import render_first_run
+from ui.first_run import render_first_run, render_police_fetch
 from ui.map_view import missing_reasons
 from ui.report_counts import report_store_status
 from ui.sidebar import area_label, current_view
@@ -32,6 +32,8 @@ from ui.trends_view import (
     compute_report_series,
     load_months,
     load_report_counts_for,
+    police_district,
+    police_districts,
     render_chart_block,
 )
 
@@ -94,10 +96,16 @@ else:
 # ---------------------------------------------------------------- police
 st.header("Police-recorded offences per month")
 months = load_months()
-if months is None:
-    st.info("Police counts by month are not cached: run `python -m data_sources refresh "
-            "--source police`, then `python -m data_sources build`.")
-else:
+district = police_district(areas, area)
+with_police = police_districts(months)
+if district and district.code not in with_police:
+    st.info(f"Police data for {district.name} has not been fetched yet.",
+            icon=":material/local_police:")
+    render_police_fetch(district.code, district.name)
+elif district is None and not with_police:
+    st.info("No police data has been fetched yet. Choose a district or neighbourhood in "
+            "the sidebar to fetch police data for its district.")
+if months is not None:
     wanted = ["area_code", "region_code", "population_2021", "denominator_flag"]
     people = load_joined("lad").reindex(columns=wanted)
     if area.level in ("lsoa", "msoa"):
@@ -107,7 +115,7 @@ else:
     police = compute_police_series(months, people, places)
     if police.empty:
         st.info("No police data is cached for these places: their forces did not publish "
-                "street-level crime for the cached months, or it was not fetched.")
+                "street-level crime for the cached months, or it has not been fetched.")
     else:
         measure = st.radio("Offence", sorted(police["measure"].unique(), reverse=True),
                            horizontal=True, key="trends_police")
