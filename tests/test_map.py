@@ -201,7 +201,7 @@ def test_a_bad_link_says_what_it_could_not_find(cached):
     assert "could not find" in said
     assert "No area with the code “E99999999”" in said
     assert "“county” is not a level" in said
-    assert "The indicator “no_such_thing”" in said and "IMD average score" in said
+    assert "The indicator “no_such_thing” is not one" in said and "IMD average score" in said
     assert "No region with the code “E1299”" in said
     rerun(app)
     assert not [w for w in app.warning if "could not find" in w.value], "said once only"

@@ -72,7 +72,7 @@ def test_a_link_to_an_indicator_the_cache_lacks_says_so(monkeypatch, without_top
     app = run(monkeypatch, without_topics, indicator="d_muslim", level="lad")
     assert not app.exception
     assert app.query_params["indicator"] != "d_muslim"
-    notes = [t.proto.body for t in app.toast]
+    notes = [w.value for w in app.warning]  # said above the page, once
     assert any("Dissimilarity, Muslim is not available" in n
                and "census2021_religion_lsoa" in n for n in notes), notes
     options = app.selectbox(key="sb_indicator").options
@@ -88,9 +88,14 @@ def test_the_profile_sets_religion_beside_random_placement(monkeypatch, with_top
 
 def test_the_profile_without_the_tables_leaves_them_out(monkeypatch, without_topics):
     app = run(monkeypatch, without_topics, "profile.py", area="E07000998")
-    text = " ".join(str(f.value.to_dict()) for f in app.dataframe)
+    shown = [f.value for f in app.dataframe if "Why not available" not in f.value.columns]
+    text = " ".join(str(frame.to_dict()) for frame in shown)
     assert "Muslim" not in text and "Religion" not in text
     assert "Asian" in text
+    # ... and the profile's list of figures it cannot give says why
+    missing = next(f.value for f in app.dataframe if "Why not available" in f.value.columns)
+    religion = missing[missing["Indicator"].str.contains("Religion")]
+    assert not religion.empty and religion["Why not available"].str.len().gt(0).all()
 
 
 def test_compare_offers_them(monkeypatch, with_topics):

@@ -109,7 +109,7 @@ def unavailable_note(asked: str, view: View) -> str:
     instead = (f"the map shows {get_indicator(view.indicator).label} instead."
                if view.indicator else "no indicator is shown.")
     if asked not in CATALOGUE:
-        return f"There is no indicator '{asked}'; {instead}"
+        return f"The indicator “{asked}” is not one the atlas knows; {instead}"
     entry = CATALOGUE[asked]
     if view.level not in entry.levels:
         return f"{entry.label} has no values for {LEVEL_PLURALS[view.level]}; {instead}"
