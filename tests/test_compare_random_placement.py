@@ -24,7 +24,7 @@ def test_cells_say_what_random_placement_gives():
                               [get_indicator("d_black")])
     assert long["random_flag"].tolist() == [True, False]
     assert long["vintage"].iloc[0] == "Census 2021, across each district's MSOAs"
-    wide = compute_wide(long, {"d_black": 3}).iloc[0]
+    wide = compute_wide(long, {"d_black": get_indicator("d_black")}).iloc[0]
     assert wide["Hartlepool (E06000001)"] == (
         "0.156 index 0-1 (rank 2 of 2); random placement gives 0.128 (0.067–0.200): not "
         "clearly different from random; small group (76 residents)")
@@ -39,7 +39,8 @@ def test_other_indicators_are_unchanged():
     rows = districts().assign(imd_avg_score=[25.5, 31.25])
     long = compute_comparison(rows, ["E06000001", "E06000002"],
                               [get_indicator("imd_avg_score")])
-    assert compute_wide(long, {"imd_avg_score": 3}).iloc[0, 1] == "25.500 score (rank 2 of 2)"
+    imd = get_indicator("imd_avg_score")
+    assert compute_wide(long, {imd.id: imd}).iloc[0, 1] == "25.500 score (rank 2 of 2)"
     assert long["random_verdict"].isna().all() and random_caveat(long) == ""
     assert long["vintage"].iloc[0] == get_indicator("imd_avg_score").vintage
 
