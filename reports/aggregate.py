@@ -14,11 +14,12 @@ organisations.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import csr_matrix
 from sqlalchemy import func, select
 
 from reports.areas import AGGREGATE_LEVELS, AreaDirectory
@@ -29,7 +30,6 @@ from reports.suppression import (
     PUBLISHED,
     REST,
     SECONDARY,
-    UNPUBLISHED,
     WITHHELD,
     suppress,
 )
@@ -81,6 +81,12 @@ class Cube:
     cells: pd.DataFrame
     unpublished: frozenset[Table] = frozenset()
 
+    @cached_property
+    def tables(self) -> dict[Table, np.ndarray]:
+        """The row positions of each published table's cells."""
+        keys = [self.cells[c].astype(str) for c in ("level", "period_kind", "dimension")]
+        return {tuple(k): v for k, v in self.cells.groupby(keys).indices.items()}
+
 
 def load_approved(store: Store) -> pd.DataFrame:
     """Approved reports, only the fields aggregates need (never free text or submitter)."""
@@ -121,39 +127,32 @@ def build_cube(reports: pd.DataFrame, directory: AreaDirectory) -> Cube:
     Cube
         The published cells and their status (see :mod:`reports.suppression`).
     """
-    cells, relations = count_cells(reports, directory)
-    unpublished = publication_plan(cells)
-    status = suppress(cells["count"].to_numpy(), relations, cells["rest"].to_numpy(),
-                      table_mask(cells, unpublished))
-    shown = (status != REST) & (status != UNPUBLISHED)
+    from reports.cube import CubeCounter
+
+    counter = CubeCounter(reports, directory)
+    tables = counter.table_counts()
+    unpublished = publication_plan(counter.small_counts(tables))
+    cells, relations = counter.cells_and_relations(
+        {t: v for t, v in tables.items() if t not in unpublished})
+    status = suppress(cells["count"].to_numpy(), relations, cells["rest"].to_numpy())
+    shown = status != REST
     public = cells.loc[shown, KEY].assign(count=cells["count"].to_numpy()[shown],
                                           status=status[shown])
     return Cube(public.reset_index(drop=True), frozenset(unpublished))
 
 
-def publication_plan(cells: pd.DataFrame) -> set[Table]:
+def publication_plan(small: dict[Table, int]) -> set[Table]:
     """The tables left out: the fewest steps of :data:`PUBLICATION_STEPS` after which at
     most :data:`MAX_SMALL_CELLS` published counts are 1 to 4 (each one the exact audit has
-    to clear)."""
-    small = cells[cells["count"].between(1, 4) & ~cells["rest"]]
-    per_table = small.groupby(["level", "period_kind", "dimension"], observed=True).size()
+    to clear). ``small`` gives each table's number of counts 1 to 4."""
     left_out: set[Table] = set()
-    remaining = int(per_table.sum())
+    remaining = sum(small.values())
     for step in PUBLICATION_STEPS:
         if remaining <= MAX_SMALL_CELLS:
             break
         left_out.update(step)
-        remaining -= int(sum(per_table.get(table, 0) for table in step))
+        remaining -= sum(small.get(table, 0) for table in step)
     return left_out
-
-
-def table_mask(cells: pd.DataFrame, tables: set[Table]) -> np.ndarray:
-    """True for the cells of ``tables``."""
-    if not tables:
-        return np.zeros(len(cells), dtype=bool)
-    keys = pd.MultiIndex.from_arrays([cells["level"], cells["period_kind"],
-                                      cells["dimension"]])
-    return keys.isin(list(tables))
 
 
 def load_report_counts(
@@ -230,11 +229,10 @@ def public_table(cube: Cube, directory: AreaDirectory, *, level: Level, by: Brea
             f", {period} and {by.replace('_', ' ')} at the moment: most counts there are "
             "below 5, and showing them could reveal individual reports. Choose a larger "
             "area or a longer period.")
-    cells = cube.cells
-    chosen = cells[(cells["level"] == level) & (cells["period_kind"] == period)
-                   & (cells["dimension"] == by)]
+    rows = cube.tables.get((level, period, by), np.zeros(0, dtype=np.int64))
+    chosen = cube.cells.iloc[rows]
     if areas is not None:
-        chosen = chosen[chosen["area_code"].isin(areas)]
+        chosen = chosen[chosen["area_code"].astype(str).isin(areas)]
     published = chosen["status"].to_numpy() == PUBLISHED
     count = chosen["count"].astype("Int64").where(published, pd.NA)
     shown = chosen["count"].astype("string").where(
@@ -267,7 +265,7 @@ def suppression_summary(cube: Cube) -> dict[str, int]:
 # ---------------------------------------------------------------- counting, vectorised
 def count_cells(reports: pd.DataFrame, directory: AreaDirectory
                 ) -> tuple[pd.DataFrame, csr_matrix]:
-    """Every non-zero cell of the cube and the relations between them.
+    """Every non-zero cell of every table of the cube and the relations between them.
 
     Returns
     -------
@@ -278,9 +276,5 @@ def count_cells(reports: pd.DataFrame, directory: AreaDirectory
     """
     from reports.cube import CubeCounter
 
-    return CubeCounter(reports, directory).cells_and_relations()
-
-
-def empty_relations(n: int) -> csr_matrix:
-    """A relation matrix without rows, for a cube of ``n`` cells."""
-    return coo_matrix((np.zeros(0), (np.zeros(0, int), np.zeros(0, int))), shape=(0, n)).tocsr()
+    counter = CubeCounter(reports, directory)
+    return counter.cells_and_relations(counter.table_counts())

@@ -20,6 +20,26 @@ DIMENSION_NAMES = ("all", "category", "tension_level")
 AREA_RELATION, PERIOD_RELATION = 0, 1  # group relations: 2 (categories), 3 (tension levels)
 
 
+_POSITIONS: dict[int, tuple] = {}
+
+
+def _directory_positions(directory: AreaDirectory) -> tuple[np.ndarray, pd.Index, dict]:
+    """The directory's codes, their index, and each area's ancestor position at every level
+    (-1 where there is none); kept for the last directory seen, which rarely changes."""
+    cached = _POSITIONS.get(id(directory))
+    if cached is not None and cached[0] is directory:
+        return cached[1]
+    areas = directory.areas
+    codes = areas.index.astype(str).to_numpy()
+    index = pd.Index(codes)
+    position = {level: index.get_indexer(
+        areas[f"{level}_code"].astype("string").fillna("").to_numpy(dtype=object))
+        for level in AGGREGATE_LEVELS}
+    _POSITIONS.clear()
+    _POSITIONS[id(directory)] = (directory, (codes, index, position))
+    return codes, index, position
+
+
 def _sum_by(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct ``keys`` and the sum of ``weights`` of each."""
     codes, uniques = pd.factorize(keys)
@@ -30,13 +50,8 @@ class CubeCounter:
     """The cells and relations of one set of reports over one area directory."""
 
     def __init__(self, reports: pd.DataFrame, directory: AreaDirectory) -> None:
-        areas = directory.areas
-        self.codes = areas.index.astype(str).to_numpy()
+        self.codes, index, self.position = _directory_positions(directory)
         n = len(self.codes)
-        index = pd.Index(self.codes)
-        self.position = {level: index.get_indexer(areas[f"{level}_code"].astype(object)
-                                                  .where(areas[f"{level}_code"].notna(), ""))
-                         for level in AGGREGATE_LEVELS}
         rows = index.get_indexer(reports["area_code"].astype(object).fillna("").to_numpy())
         known = rows >= 0
         dates = pd.to_datetime(reports["incident_date"]).to_numpy()[known]
@@ -81,8 +96,8 @@ class CubeCounter:
         return parent
 
     # ------------------------------------------------------------------ counting
-    def cells_and_relations(self) -> tuple[pd.DataFrame, csr_matrix]:
-        """See :func:`reports.aggregate.count_cells`."""
+    def table_counts(self) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]:
+        """Each table's (level, period kind, breakdown) non-zero cells: keys and counts."""
         n_cat, n_ten = len(self.category_names), max(len(self.tension_names), 1)
         rest = self.joint
         tensions = rest % n_ten
@@ -92,20 +107,31 @@ class CubeCounter:
         months = rest % self.n_months
         rows = rest // self.n_months
         years = (self.first_month + months) // 12 - self.first_year
-        parts = []
-        for level_code, level in enumerate(AGGREGATE_LEVELS):
+        tables = {}
+        for level in AGGREGATE_LEVELS:
             area = self.area_id(level, rows)
             keep = area >= 0
             for kind, period in (("month", months), ("year", self.n_months + years)):
-                for dim, group in ((0, np.zeros_like(months)), (1, 1 + categories),
-                                   (2, 1 + n_cat + tensions)):
+                for dim, group in (("all", np.zeros_like(months)),
+                                   ("category", 1 + categories),
+                                   ("tension_level", 1 + n_cat + tensions)):
                     key = self._key(area[keep], period[keep], group[keep])
-                    keys, counts = _sum_by(key, self.weight[keep])
-                    parts.append((keys, counts, level_code, dim, kind))
-        keys = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-        counts = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
-        level_codes = np.concatenate([np.full(len(p[0]), p[2]) for p in parts]) if parts \
-            else np.zeros(0, np.int64)
+                    tables[(level, kind, dim)] = _sum_by(key, self.weight[keep])
+        return tables
+
+    def small_counts(self, tables) -> dict[tuple[str, str, str], int]:
+        """How many published cells (not rest cells) of each table hold 1 to 4 reports."""
+        return {table: int(np.sum((counts <= 4) & (self._split(keys)[0] < self.n)))
+                for table, (keys, counts) in tables.items()}
+
+    def cells_and_relations(self, tables) -> tuple[pd.DataFrame, csr_matrix]:
+        """The cells of ``tables`` (of :meth:`table_counts`) and the relations among them."""
+        level_of = {level: code for code, level in enumerate(AGGREGATE_LEVELS)}
+        parts = list(tables.items())
+        keys = np.concatenate([p[1][0] for p in parts]) if parts else np.zeros(0, np.int64)
+        counts = np.concatenate([p[1][1] for p in parts]) if parts else np.zeros(0, np.int64)
+        level_codes = (np.concatenate([np.full(len(p[1][0]), level_of[p[0][0]]) for p in parts])
+                       if parts else np.zeros(0, np.int64))
         return self._frame(keys, counts, level_codes), self._relations(keys)
 
     def _key(self, area, period, group) -> np.ndarray:

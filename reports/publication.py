@@ -89,5 +89,6 @@ def after_change(store: Store) -> None:
         return
     try:
         publish(store, provider())
-    except Exception:  # noqa: BLE001 - the change is committed; readers rebuild
-        log.exception("could not rebuild the published report tables")
+    except Exception as exc:  # noqa: BLE001 - the change is committed; readers rebuild
+        log.warning("the published report tables were not rebuilt (%s: %s); the next "
+                    "reader rebuilds them", type(exc).__name__, exc)

@@ -94,25 +94,30 @@ def pinned_cells(reports: pd.DataFrame, directory: AreaDirectory) -> list[tuple]
 
     equations: list[list[tuple[int, tuple]]] = []
     periods = months + years
+    level_of = dict(zip(areas.index.astype(str), areas["level"].astype(str), strict=True))
+    family: dict[tuple[str, str, str], list[str]] = {}
+    for position, child in enumerate(AGGREGATE_LEVELS[:-1]):
+        upper = AGGREGATE_LEVELS[position + 1]
+        for parent in (code for code, level in level_of.items() if level == upper):
+            family[(child, upper, parent)] = []
+        for code, column in zip(areas.index.astype(str), areas[f"{upper}_code"], strict=True):
+            if level_of[code] == child:
+                family[(child, upper, str(column))].append(code)
     for dim, group_list in groups.items():
         for group, period in itertools.product(group_list, periods):
-            for position, child in enumerate(AGGREGATE_LEVELS[:-1]):
-                upper = AGGREGATE_LEVELS[position + 1]
-                for parent in areas.index[areas["level"] == upper]:
-                    kids = areas.index[(areas["level"] == child)
-                                       & (areas[f"{upper}_code"] == parent)]
-                    eq = [(1, (upper, parent, period, dim, group))]
-                    eq += [(-1, (child, kid, period, dim, group)) for kid in kids]
-                    if (child, parent, period, dim, group) in rests:
-                        eq.append((-1, ("rest", child, parent, period, dim, group)))
-                    equations.append(eq)
-            for level, area in zip(areas["level"], areas.index, strict=True):
+            for (child, upper, parent), kids in family.items():
+                eq = [(1, (upper, parent, period, dim, group))]
+                eq += [(-1, (child, kid, period, dim, group)) for kid in kids]
+                if (child, parent, period, dim, group) in rests:
+                    eq.append((-1, ("rest", child, parent, period, dim, group)))
+                equations.append(eq)
+            for area, level in level_of.items():
                 if len(period) == 4:
                     eq = [(1, (level, area, period, dim, group))]
                     eq += [(-1, (level, area, m, dim, group)) for m in months
                            if m.startswith(period)]
                     equations.append(eq)
-    for level, area in zip(areas["level"], areas.index, strict=True):
+    for area, level in level_of.items():
         for period, dim in itertools.product(periods, ("category", "tension_level")):
             eq = [(1, (level, area, period, "all", "all"))]
             eq += [(-1, (level, area, period, dim, g)) for g in groups[dim]]
@@ -185,6 +190,16 @@ def _solve(equations, term, variables, low, high, value, label) -> list[tuple]:
     seen = [{v} for v in truth]
     keys = list(variables)
     pinned = []
+    candidates = [c for k, c in variables.items() if k[0] != "rest" and k in label]
+    rng = np.random.default_rng(0)
+    for _ in range(4):  # a few solves pushing every cell at once clear most of them
+        cost = np.zeros(n)
+        cost[candidates] = rng.choice([-1.0, 1.0], len(candidates))
+        result = milp(cost, integrality=np.ones(n), bounds=Bounds(low, high),
+                      constraints=constraint)
+        assert result.x is not None, "the true counts must be a solution"
+        for i, x in enumerate(np.round(result.x)):
+            seen[i].add(x)
     for key, column in variables.items():
         if key[0] == "rest" or label.get(key) is None or len(seen[column]) > 1:
             continue
