@@ -118,7 +118,10 @@ def pinned_by_one_relation(system: System) -> np.ndarray:
 
 
 def pinned_cells(values: np.ndarray, status: np.ndarray, relations: csr_matrix) -> np.ndarray:
-    """Every "<5", "[c]" or withheld cell whose count the published tables pin down exactly.
+    """The "<5" and "[c]" cells whose count the published tables pin down exactly.
+
+    When one relation alone already pins some, only those are returned (the quick pass:
+    protecting them changes the rest); otherwise every pinned cell.
 
     Returns
     -------
