@@ -74,7 +74,7 @@ def current_cube(store: Store, directory: AreaDirectory) -> Cube:
     return stored_cube(store, directory) or publish(store, directory)
 
 
-def set_directory_provider(store: Store, provider: DirectoryProvider) -> None:
+def set_directory_provider(store: Store, provider: DirectoryProvider | None) -> None:
     """Tell :func:`after_change` where the areas of ``store``'s reports come from."""
     store.area_directory = provider
 
