@@ -187,7 +187,8 @@ def build_area_months(inputs: Inputs, reports: pd.DataFrame | None = None) -> pd
         gives them for ``by="all"`` and ``by="category"`` at each level, stacked: columns
         area_code, level, period (``YYYY-MM``), group (``all`` or a category id), count
         (NA when suppressed) and optionally suppressed.  A combination absent from it had
-        no reports.  Counts 1–4 are treated as suppressed whatever the input says.
+        no reports, at the levels it has rows for (a level without rows was not
+        published).  Counts 1–4 are treated as suppressed whatever the input says.
 
     Returns
     -------
@@ -215,7 +216,7 @@ def build_area_months(inputs: Inputs, reports: pd.DataFrame | None = None) -> pd
     else:
         counts = _report_counts(reports)
         table = table.merge(counts, on=["area_code", "level", "month"], how="outer")
-        table = _reports_zero_within_span(table, counts["month"])
+        table = _reports_zero_within_span(table, counts)
         # a withheld count stays NA, so its rate and interval are NA too
         rated = rate_with_limits(table["reports_total"], table["area_code"].map(population))
         for column, values in (("reports_per_10k", "rate"), ("reports_per_10k_lower", "lower"),
@@ -255,11 +256,14 @@ def _report_counts(reports: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
-def _reports_zero_within_span(table: pd.DataFrame, report_months: pd.Series) -> pd.DataFrame:
-    """Zero for an area-month without reports inside the months the aggregate covers."""
+def _reports_zero_within_span(table: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """Zero for an area-month without reports inside the months the aggregate covers, at
+    the levels it covers (a level whose tables are not published stays empty)."""
+    report_months = counts["month"]
     if report_months.empty:
         return table
-    inside = table["month"].between(report_months.min(), report_months.max())
+    inside = (table["month"].between(report_months.min(), report_months.max())
+              & table["level"].isin(counts["level"].unique()))
     absent = inside & table["reports_suppressed"].isna()
     for column in REPORT_COUNTS:
         table[column] = table[column].mask(absent, 0)

@@ -4,40 +4,88 @@ Counts are built for every level (LSOA, MSOA, district, region, England), period
 calendar year) and breakdown (category, tension level, all reports) at once, as one
 "cube" of cells linked by additive relations, and suppressed together by
 :func:`reports.suppression.suppress`: counts 1–4 are shown as "<5" and further cells as
-"[c]" so that no hidden count can be worked out from any published total, at any level.
-The tables never contain free text, submitters or organisations.
+"[c]" until the exact audit of :mod:`reports.disclosure` finds no hidden count that the
+published tables, all together, pin to one value. Where the finest tables are so thin
+that almost every count in them is small, they are not published at all
+(:data:`PUBLICATION_STEPS`). The tables never contain free text, submitters or
+organisations.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 from sqlalchemy import func, select
 
 from reports.areas import AGGREGATE_LEVELS, AreaDirectory
 from reports.models import AuditEntry, Report
 from reports.store import Store
-from reports.suppression import HIDDEN, PRIMARY, PUBLISHED, SECONDARY, Relation, suppress
+from reports.suppression import (
+    PRIMARY,
+    PUBLISHED,
+    REST,
+    SECONDARY,
+    WITHHELD,
+    suppress,
+)
 
 Level = Literal["lsoa", "msoa", "lad", "region", "country"]
 Breakdown = Literal["category", "tension_level", "all"]
 Period = Literal["month", "year"]
+Table = tuple[str, str, str]  # level, period kind, breakdown
 KEY = ["level", "area_code", "period_kind", "period", "dimension", "group"]
 PUBLIC_COLUMNS = ["area_code", "area_name", "level", "period", "group", "count", "shown",
                   "suppressed", "residents", "rate_per_10k"]
-REST = "~rest"
-SHOWN = {PRIMARY: "<5", SECONDARY: "[c]"}
+REST_SUFFIX = "~rest"
+SHOWN = {PRIMARY: "<5", SECONDARY: "[c]", WITHHELD: "[c]"}
+DIMENSIONS = ("all", "category", "tension_level")
+PERIODS = ("month", "year")
+BREAKDOWNS = ("category", "tension_level")
+# Tables left out, finest first, while too many of the published counts are small: each
+# step drops tables whose every relation to a published table is a sum of their own cells,
+# so that leaving them out hides them completely (see reports.disclosure).
+PUBLICATION_STEPS: tuple[tuple[Table, ...], ...] = (
+    tuple(("lsoa", p, d) for p in PERIODS for d in BREAKDOWNS),
+    tuple(("msoa", p, d) for p in PERIODS for d in BREAKDOWNS),
+    (("lsoa", "month", "all"),),
+    (("msoa", "month", "all"),),
+    (("lsoa", "year", "all"),),
+    tuple(("lad", p, d) for p in PERIODS for d in BREAKDOWNS),
+    (("lad", "month", "all"),),
+    (("msoa", "year", "all"),),
+    tuple(("region", p, d) for p in PERIODS for d in BREAKDOWNS),
+    (("region", "month", "all"),),
+    (("lad", "year", "all"),),
+)
+MAX_SMALL_CELLS = 300
+
+
+class NotPublished(LookupError):
+    """The table asked for is not published (too few reports at that level to show safely)."""
 
 
 @dataclass(frozen=True)
 class Cube:
-    """Every count cell, the relations between them and each cell's suppression status."""
+    """Every published count cell with its suppression status, and the tables left out.
+
+    ``cells`` has columns level, area_code, period_kind, period, dimension, group, count
+    and status (PUBLISHED, PRIMARY, SECONDARY or WITHHELD); the true count of a suppressed
+    cell is kept only while the cube is built.
+    """
 
     cells: pd.DataFrame
-    relations: list[Relation]
+    unpublished: frozenset[Table] = frozenset()
+
+    @cached_property
+    def tables(self) -> dict[Table, np.ndarray]:
+        """The row positions of each published table's cells."""
+        keys = [self.cells[c].astype(str) for c in ("level", "period_kind", "dimension")]
+        return {tuple(k): v for k, v in self.cells.groupby(keys).indices.items()}
 
 
 def load_approved(store: Store) -> pd.DataFrame:
@@ -77,14 +125,34 @@ def build_cube(reports: pd.DataFrame, directory: AreaDirectory) -> Cube:
     Returns
     -------
     Cube
-        ``cells`` has columns level, area_code, period_kind, period, dimension, group,
-        count, hidden, parent_code and status (see :mod:`reports.suppression`).
+        The published cells and their status (see :mod:`reports.suppression`).
     """
-    placed = _place(reports, directory)
-    cells = _count_cells(placed).reset_index(drop=True)
-    relations = _relations(cells, directory)
-    status = suppress(cells["count"].to_numpy(), relations, cells["hidden"].to_numpy())
-    return Cube(cells.assign(status=status), relations)
+    from reports.cube import CubeCounter
+
+    counter = CubeCounter(reports, directory)
+    tables = counter.table_counts()
+    unpublished = publication_plan(counter.small_counts(tables))
+    cells, relations = counter.cells_and_relations(
+        {t: v for t, v in tables.items() if t not in unpublished})
+    status = suppress(cells["count"].to_numpy(), relations, cells["rest"].to_numpy())
+    shown = status != REST
+    public = cells.loc[shown, KEY].assign(count=cells["count"].to_numpy()[shown],
+                                          status=status[shown])
+    return Cube(public.reset_index(drop=True), frozenset(unpublished))
+
+
+def publication_plan(small: dict[Table, int]) -> set[Table]:
+    """The tables left out: the fewest steps of :data:`PUBLICATION_STEPS` after which at
+    most :data:`MAX_SMALL_CELLS` published counts are 1 to 4 (each one the exact audit has
+    to clear). ``small`` gives each table's number of counts 1 to 4."""
+    left_out: set[Table] = set()
+    remaining = sum(small.values())
+    for step in PUBLICATION_STEPS:
+        if remaining <= MAX_SMALL_CELLS:
+            break
+        left_out.update(step)
+        remaining -= sum(small.get(table, 0) for table in step)
+    return left_out
 
 
 def load_report_counts(
@@ -119,23 +187,35 @@ def load_report_counts(
         residents (Census 2021 usual residents), rate_per_10k (Float64; NA when
         suppressed or residents unknown). Area × period × group combinations that are
         absent had no approved reports (zero).
+
+    Raises
+    ------
+    NotPublished
+        When that table is not published (too thin to show without revealing counts).
     """
-    cube = build_cube(load_approved(store), directory)
+    from reports.publication import current_cube
+
+    cube = current_cube(store, directory)
     return public_table(cube, directory, level=level, by=by, period=period, areas=areas)
 
 
 def joined_dataset_counts(store: Store, directory: AreaDirectory) -> pd.DataFrame:
     """Monthly public counts by LSOA, MSOA and district, all reports and by category.
 
-    What the joined dataset (``indicators.joined``) takes: the tables of
-    :func:`public_table` stacked, suppressed exactly as they are published.
+    What the joined dataset (``indicators.joined``) takes: the published tables of
+    :func:`public_table` stacked, suppressed exactly as they are published; a table that
+    is not published is left out (its level then has no report counts).
     """
-    cube = build_cube(load_approved(store), directory)
-    return pd.concat(
-        [public_table(cube, directory, level=level, by=by, period="month")
-         for level in ("lsoa", "msoa", "lad") for by in ("all", "category")],
-        ignore_index=True,
-    )
+    from reports.publication import current_cube
+
+    cube = current_cube(store, directory)
+    tables = [public_table(cube, directory, level=level, by=by, period="month")
+              for level in ("lsoa", "msoa", "lad") for by in ("all", "category")
+              if (level, "month", by) not in cube.unpublished
+              and (level, "month", "all") not in cube.unpublished]
+    if not tables:
+        return pd.DataFrame(columns=PUBLIC_COLUMNS)
+    return pd.concat(tables, ignore_index=True)
 
 
 def public_table(cube: Cube, directory: AreaDirectory, *, level: Level, by: Breakdown,
@@ -143,22 +223,27 @@ def public_table(cube: Cube, directory: AreaDirectory, *, level: Level, by: Brea
     """The published view of one slice of the cube (see :func:`load_report_counts`)."""
     if level not in AGGREGATE_LEVELS:
         raise ValueError(f"unknown level {level!r}; use one of {', '.join(AGGREGATE_LEVELS)}")
-    cells = cube.cells
-    chosen = cells[(cells["level"] == level) & (cells["period_kind"] == period)
-                   & (cells["dimension"] == by) & (cells["status"] != HIDDEN)]
+    if (level, period, by) in cube.unpublished:
+        raise NotPublished(
+            f"Tension reports are not published by {level.upper() if len(level) == 4 else level}"
+            f", {period} and {by.replace('_', ' ')} at the moment: most counts there are "
+            "below 5, and showing them could reveal individual reports. Choose a larger "
+            "area or a longer period.")
+    rows = cube.tables.get((level, period, by), np.zeros(0, dtype=np.int64))
+    chosen = cube.cells.iloc[rows]
     if areas is not None:
-        chosen = chosen[chosen["area_code"].isin(areas)]
+        chosen = chosen[chosen["area_code"].astype(str).isin(areas)]
     published = chosen["status"].to_numpy() == PUBLISHED
     count = chosen["count"].astype("Int64").where(published, pd.NA)
     shown = chosen["count"].astype("string").where(
         published, chosen["status"].map(SHOWN).astype("string"))
-    codes = chosen["area_code"].to_numpy()
+    codes = chosen["area_code"].astype(str).to_numpy()
     residents = directory.areas["residents"].reindex(codes).to_numpy()
     table = pd.DataFrame({
-        "area_code": chosen["area_code"].to_numpy(),
+        "area_code": codes,
         "area_name": directory.areas["area_name"].reindex(codes).to_numpy(),
-        "level": level, "period": chosen["period"].to_numpy(),
-        "group": chosen["group"].to_numpy(), "count": count.to_numpy(),
+        "level": level, "period": chosen["period"].astype(str).to_numpy(),
+        "group": chosen["group"].astype(str).to_numpy(), "count": count.to_numpy(),
         "shown": shown.to_numpy(), "suppressed": ~published,
         "residents": pd.array(residents, dtype="Int64"),
     })
@@ -169,96 +254,27 @@ def public_table(cube: Cube, directory: AreaDirectory, *, level: Level, by: Brea
                          "period": "string", "group": "string"})[PUBLIC_COLUMNS]
 
 
-def _place(reports: pd.DataFrame, directory: AreaDirectory) -> pd.DataFrame:
-    """One row per report with its area at every level and its month and year."""
-    dates = pd.to_datetime(reports["incident_date"])
-    placed = pd.DataFrame({
-        "month": dates.dt.strftime("%Y-%m").astype("string"),
-        "year": dates.dt.strftime("%Y").astype("string"),
-        "category": reports["category"].astype("string"),
-        "tension_level": reports["tension_level"].astype("string"),
-    }, index=reports.index)
-    for level in AGGREGATE_LEVELS:
-        placed[level] = directory.ancestor_codes(reports["area_code"], level)
-    return placed[placed["country"].notna()].reset_index(drop=True)
-
-
-def _count_cells(placed: pd.DataFrame) -> pd.DataFrame:
-    parts = []
-    for position, level in enumerate(AGGREGATE_LEVELS):
-        parent = AGGREGATE_LEVELS[position + 1] if position + 1 < len(AGGREGATE_LEVELS) else None
-        area = placed[level]
-        rest = area.isna() & placed[parent].notna() if parent else area.isna()
-        areas = area.where(~rest, placed[parent] + REST) if parent else area
-        for period_kind in ("month", "year"):
-            for dimension in ("category", "tension_level", "all"):
-                frame = pd.DataFrame({
-                    "area_code": areas, "period": placed[period_kind],
-                    "group": placed[dimension] if dimension != "all" else "all",
-                    "parent_code": placed[parent] if parent else pd.NA,
-                })
-                counted = (frame.dropna(subset=["area_code"])
-                           .groupby(["area_code", "period", "group"], dropna=False)
-                           .agg(count=("period", "size"), parent_code=("parent_code", "first"))
-                           .reset_index())
-                parts.append(counted.assign(level=level, period_kind=period_kind,
-                                            dimension=dimension))
-    cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=KEY)
-    cells["hidden"] = cells["area_code"].str.endswith(REST)
-    cells["count"] = cells["count"].astype("int64")
-    return cells[[*KEY, "count", "hidden", "parent_code"]]
-
-
-def _relations(cells: pd.DataFrame, directory: AreaDirectory) -> list[Relation]:
-    columns = [cells[c].to_numpy(dtype=object) for c in KEY]
-    index = {key: i for i, key in enumerate(zip(*columns, strict=True))}
-    relations: list[Relation] = []
-    relations += _group_relations(cells, index)
-    relations += _area_relations(cells, index)
-    relations += _period_relations(cells, index)
-    return relations
-
-
-def _group_relations(cells: pd.DataFrame, index: dict) -> list[Relation]:
-    out = []
-    detail = cells[cells["dimension"] != "all"]
-    keys = ["level", "area_code", "period_kind", "period", "dimension"]
-    positions = detail.index.to_numpy()  # indexing numpy, not pandas, in the loop: faster
-    for (level, area, kind, period, _), rows in detail.groupby(keys).indices.items():
-        parent = index[(level, area, kind, period, "all", "all")]
-        out.append((parent, positions[rows].tolist()))
-    return out
-
-
-def _area_relations(cells: pd.DataFrame, index: dict) -> list[Relation]:
-    out = []
-    for position, level in enumerate(AGGREGATE_LEVELS[:-1]):
-        upper = AGGREGATE_LEVELS[position + 1]
-        children = cells[cells["level"] == level]
-        keys = ["parent_code", "period_kind", "period", "dimension", "group"]
-        positions = children.index.to_numpy()
-        for (parent_code, kind, period, dimension, group), rows in (
-                children.groupby(keys).indices.items()):
-            parent = index[(upper, parent_code, kind, period, dimension, group)]
-            out.append((parent, positions[rows].tolist()))
-    return out
-
-
-def _period_relations(cells: pd.DataFrame, index: dict) -> list[Relation]:
-    out = []
-    months = cells[cells["period_kind"] == "month"]
-    year = months["period"].str.slice(0, 4)
-    keys = [months["level"], months["area_code"], year, months["dimension"], months["group"]]
-    positions = months.index.to_numpy()
-    for (level, area, period, dimension, group), rows in months.groupby(keys).indices.items():
-        parent = index[(level, area, "year", period, dimension, group)]
-        out.append((parent, positions[rows].tolist()))
-    return out
-
-
 def suppression_summary(cube: Cube) -> dict[str, int]:
     """How many published cells were suppressed, by reason (for the methodology page)."""
     status = cube.cells["status"].to_numpy()
     return {"published": int(np.sum(status == PUBLISHED)),
             "primary": int(np.sum(status == PRIMARY)),
-            "secondary": int(np.sum(status == SECONDARY))}
+            "secondary": int(np.sum((status == SECONDARY) | (status == WITHHELD)))}
+
+
+# ---------------------------------------------------------------- counting, vectorised
+def count_cells(reports: pd.DataFrame, directory: AreaDirectory
+                ) -> tuple[pd.DataFrame, csr_matrix]:
+    """Every non-zero cell of every table of the cube and the relations between them.
+
+    Returns
+    -------
+    (DataFrame, scipy.sparse.csr_matrix)
+        Cells with columns level, area_code, period_kind, period, dimension, group, count
+        and rest (a count of reports placed only at a coarser level, area code
+        ``<parent>~rest``); one relation a row, +1 for the parent cell, -1 for each part.
+    """
+    from reports.cube import CubeCounter
+
+    counter = CubeCounter(reports, directory)
+    return counter.cells_and_relations(counter.table_counts())

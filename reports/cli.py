@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         return _backup_or_restore(args)
     try:
         store = open_store()
+        store.area_directory = AreaDirectory.from_cache  # to republish after a change
     except SQLAlchemyError as exc:
         print(f"error: the report database {safe_url(database_url())} cannot be opened: "
               f"{exc.__cause__ or exc}", file=sys.stderr)

@@ -26,6 +26,7 @@ from reports.areas import AreaDirectory, PostcodeBatchResolver, PostcodeResolver
 from reports.audit import Actor, record
 from reports.auth import PermissionDenied, require_role
 from reports.models import ImportBatch, Report
+from reports.publication import after_change
 from reports.store import Store
 from reports.submissions import add_report
 from reports.validation import (
@@ -233,10 +234,12 @@ def run_import(store: Store, actor: Actor, plan: ImportPlan, *,
             f"{len(plan.invalid)} of {len(plan.rows)} rows have problems, so nothing was "
             "imported. Correct them, or choose to import only the valid rows.")
     try:
-        return _store_rows(store, actor, plan)
+        result = _store_rows(store, actor, plan)
     except IntegrityError:
         # The same rows were imported concurrently; run again to skip them.
-        return _store_rows(store, actor, plan)
+        result = _store_rows(store, actor, plan)
+    after_change(store)
+    return result
 
 
 def _store_rows(store: Store, actor: Actor, plan: ImportPlan) -> ImportResult:

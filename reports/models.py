@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     Time,
@@ -168,3 +169,20 @@ class AuditEntry(Base):
     entity_id: Mapped[int] = mapped_column(Integer)
     changes: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class Publication(Base):
+    """The published (suppressed) report tables for one state of the store and the areas.
+
+    ``cells`` is a Parquet file of the published cells (no suppressed count), ``unpublished``
+    the JSON list of the tables left out; see :mod:`reports.publication`.
+    """
+
+    __tablename__ = "publications"
+    __table_args__ = (Index("ix_publications_fingerprint", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cells: Mapped[bytes] = mapped_column(LargeBinary)
+    unpublished: Mapped[str] = mapped_column(Text)

@@ -18,6 +18,7 @@ from reports.areas import AreaDirectory, PostcodeResolver
 from reports.audit import Actor, entries_for, record
 from reports.auth import PermissionDenied, require_role
 from reports.models import Organisation, Report
+from reports.publication import after_change
 from reports.store import Store
 from reports.submissions import InvalidReport
 from reports.validation import FIELDS, ReportInput, check_report, hidden_characters
@@ -105,12 +106,14 @@ def approve(store: Store, actor: Actor, report_id: int, note: str | None = None)
     """Approve a pending (or earlier rejected) report: it now counts in the aggregates."""
     require_role(actor, "moderator")
     _decide(store, actor, report_id, "approved", ("pending", "rejected"), _optional(note))
+    after_change(store)
 
 
 def reject(store: Store, actor: Actor, report_id: int, note: str) -> None:
     """Reject a pending (or earlier approved) report; the note says why (required)."""
     require_role(actor, "moderator")
     _decide(store, actor, report_id, "rejected", ("pending", "approved"), _required(note))
+    after_change(store)
 
 
 def withdraw(store: Store, actor: Actor, report_id: int, note: str | None = None) -> None:
@@ -130,6 +133,7 @@ def withdraw(store: Store, actor: Actor, report_id: int, note: str | None = None
                                    "withdraw it")
         _move(session, actor, report, "withdrawn", ("pending", "approved"), _optional(note),
               now, set_moderator=False)
+    after_change(store)
 
 
 def edit(
@@ -171,6 +175,7 @@ def edit(
     if check.report is None:
         raise InvalidReport(check.errors)
     _apply_edit(store, actor, report_id, check.report, note)
+    after_change(store)
 
 
 def _apply_edit(store: Store, actor: Actor, report_id: int, clean, note: str) -> None:

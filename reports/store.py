@@ -11,9 +11,10 @@ SQLAlchemy with bound parameters; reads and writes use separate session factorie
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -33,6 +34,9 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Where the areas of the reports come from (set by the app and the command line),
+        # so that a change of state can rebuild the published tables at once.
+        self.area_directory: Callable[[], Any] | None = None
         self._reader = sessionmaker(engine, expire_on_commit=False)
         self._writer = sessionmaker(engine.execution_options(gra_write=True),
                                     expire_on_commit=False)

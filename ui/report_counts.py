@@ -1,8 +1,9 @@
 """Public report counts for the pages: the one Streamlit-side door to the aggregation API.
 
 Every page that shows tension reports (Map, Trends, Area profile) reads them here: the
-suppressed tables of :func:`reports.aggregate.load_report_counts`, sliced from one cube
-per state of the report store (:func:`reports.aggregate.reports_version`).
+suppressed tables of :func:`reports.aggregate.load_report_counts`, sliced from the stored
+publication (:mod:`reports.publication`, rebuilt whenever a report changes state), read
+once per state of the report store (:func:`reports.aggregate.reports_version`).
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ from reports.aggregate import (
     Breakdown,
     Cube,
     Level,
+    NotPublished,
     Period,
-    build_cube,
-    load_approved,
     public_table,
     reports_version,
 )
+from reports.publication import current_cube
 from reports.store import database_url
 from settings import get_settings
 from ui.cached import manifest_stamp
 from ui.reports_view import get_directory, get_store
+
+__all__ = ["NotPublished", "load_public_counts", "report_store_status"]
 
 
 def report_store_status() -> str | None:
@@ -44,18 +47,16 @@ def report_store_status() -> str | None:
     return None
 
 
-# The cube (every count at every level, period and breakdown, suppressed together) is the
-# costly part; it is built once per state of the report store and shared by every session.
+# The publication (every published count, suppressed together) is read from the store
+# once per state of the report store and shared by every session; it is built when a
+# report changes state, or here by the first reader if that could not be done then.
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _cube(cache_dir: str, stamp: float, url: str, version: tuple[int, int, int]) -> Cube:
-    cube = build_cube(load_approved(get_store()), get_directory())
-    # Slicing needs only the cells with their status: the relations (used to suppress,
-    # already done) are dropped and text columns made categorical, which keeps a cube of
-    # 100,000 reports to a fraction of its built size in the server's memory.
-    cells = cube.cells.drop(columns=["parent_code"]).astype(
+    cube = current_cube(get_store(), get_directory())
+    cells = cube.cells.astype(
         {c: "category" for c in ("level", "area_code", "period_kind", "period", "dimension",
                                  "group")})
-    return Cube(cells, [])
+    return Cube(cells, cube.unpublished)
 
 
 def load_public_counts(level: Level, by: Breakdown, period: Period,

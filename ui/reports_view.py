@@ -39,7 +39,10 @@ AREA_LEVEL_LABELS = {"lsoa": "LSOA", "msoa": "MSOA", "lad": "District"}
 
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> Store:
-    return open_store(url=url)
+    store = open_store(url=url)
+    # a moderation decision, edit or import republishes the report tables at once
+    store.area_directory = get_directory
+    return store
 
 
 def get_store() -> Store:

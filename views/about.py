@@ -355,10 +355,16 @@ can touch on vulnerable people, so only counts are ever public, and small counts
 - A count from **1 to 4** is shown as **"<5"** in every public view; a zero is shown as 0.
   In the downloadable dataset a hidden count is left empty, with `reports_suppressed`
   saying it was withheld.
-- **Secondary suppression**: where a hidden count could be worked out from others (a
-  district total minus its neighbourhoods, all reports minus one category, a year minus its
-  months), further counts are hidden too, shown as **"[c]"**, until no small count can be
-  worked out from anything published. Rates are not given for hidden counts.
+- **Secondary suppression**: further counts are hidden too, shown as **"[c]"**, until no
+  hidden count can be worked out from everything published taken together: every area
+  level, category, tension level, month and year at once, knowing that counts are whole
+  numbers, never negative, that "<5" means 1 to 4 and "[c]" 5 or more. This is checked
+  exactly, with an integer-programming solver, every time the tables are rebuilt: every
+  hidden count keeps at least two possible values. Rates are not given for hidden counts.
+- **Publishing less**: where hiding more cannot protect a count, a small total is
+  withheld as "[c]" instead of "<5"; and where most counts of a table would be small
+  (neighbourhood tables once reports are many and spread thin), the table is not
+  published at all, and the page says so.
 - **Free text, and who submitted a report (person or organisation), are never public**:
   only moderators see them.
 - Report counts are not official statistics. They show what member organisations chose to

@@ -39,7 +39,7 @@ from ui.map_view import (
     seg_unit_words,
     table_page,
 )
-from ui.report_counts import report_store_status
+from ui.report_counts import NotPublished, report_store_status
 from ui.report_map import (
     MEASURES,
     SUPPRESSED_LABEL,
@@ -106,6 +106,9 @@ def reports_layer(rows: pd.DataFrame, level: str, scheme: str) -> Layer | None:
         return None
     try:
         counts = load_report_year_counts(level)
+    except NotPublished as thin:  # too few reports at this level to show
+        st.info(str(thin), icon=":material/info:")
+        return None
     except Exception as error:  # the store or its lookups: say so, keep the page
         st.warning(f"The report counts could not be read ({type(error).__name__}: {error}).")
         return None

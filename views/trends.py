@@ -17,7 +17,7 @@ from indicators.formatting import format_value, is_share, unit_words
 from ui.cached import data_ready, load_benchmarks, load_hierarchy, load_joined, load_na_reasons
 from ui.first_run import render_first_run, render_police_fetch
 from ui.map_view import missing_reasons
-from ui.report_counts import report_store_status
+from ui.report_counts import NotPublished, report_store_status
 from ui.sidebar import area_label, current_view
 from ui.trends_change import change_bars, change_table, change_title
 from ui.trends_random import random_placement_notes
@@ -66,6 +66,9 @@ else:
     place = next(p for p in places if p.name == where)
     try:
         counts = load_report_counts_for([place], breakdown)
+    except NotPublished as thin:  # too few reports at this level to show
+        st.info(str(thin), icon=":material/info:")
+        counts = None
     except Exception as error:  # noqa: BLE001 - the page must say it, never crash
         st.warning(f"The report counts could not be read ({type(error).__name__}: {error}).")
         counts = None

@@ -1,0 +1,206 @@
+"""Counting approved reports into every cell of the cube at once, in vectorised code.
+
+Each cell is one area (at any level), one period (a month or a calendar year) and one
+group (all reports, a category or a tension level), encoded as one 64-bit integer so that
+counting is hashing and summing arrays. Reports placed only at a coarser level (an MSOA or
+a district code) count in a *rest* cell of that area at the finer level, so that every
+parent is exactly the sum of its parts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix, csr_matrix
+
+from reports.areas import AGGREGATE_LEVELS, AreaDirectory
+
+GROUP_BITS, PERIOD_BITS = 7, 12
+DIMENSION_NAMES = ("all", "category", "tension_level")
+AREA_RELATION, PERIOD_RELATION = 0, 1  # group relations: 2 (categories), 3 (tension levels)
+
+
+_POSITIONS: dict[int, tuple] = {}
+
+
+def _directory_positions(directory: AreaDirectory) -> tuple[np.ndarray, pd.Index, dict]:
+    """The directory's codes, their index, and each area's ancestor position at every level
+    (-1 where there is none); kept for the last directory seen, which rarely changes."""
+    cached = _POSITIONS.get(id(directory))
+    if cached is not None and cached[0] is directory:
+        return cached[1]
+    areas = directory.areas
+    codes = areas.index.astype(str).to_numpy()
+    index = pd.Index(codes)
+    position = {level: index.get_indexer(
+        areas[f"{level}_code"].astype("string").fillna("").to_numpy(dtype=object))
+        for level in AGGREGATE_LEVELS}
+    _POSITIONS.clear()
+    _POSITIONS[id(directory)] = (directory, (codes, index, position))
+    return codes, index, position
+
+
+def _sum_by(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``keys`` and the sum of ``weights`` of each."""
+    codes, uniques = pd.factorize(keys)
+    return np.asarray(uniques, dtype=np.int64), np.bincount(codes, weights).astype(np.int64)
+
+
+class CubeCounter:
+    """The cells and relations of one set of reports over one area directory."""
+
+    def __init__(self, reports: pd.DataFrame, directory: AreaDirectory) -> None:
+        self.codes, index, self.position = _directory_positions(directory)
+        n = len(self.codes)
+        rows = index.get_indexer(reports["area_code"].astype(object).fillna("").to_numpy())
+        known = rows >= 0
+        dates = pd.to_datetime(reports["incident_date"]).to_numpy()[known]
+        months = dates.astype("datetime64[M]").astype(np.int64)
+        categories, self.category_names = pd.factorize(reports["category"].to_numpy()[known],
+                                                       sort=True)
+        tensions, self.tension_names = pd.factorize(
+            reports["tension_level"].to_numpy()[known], sort=True)
+        self.first_month = int(months.min()) if len(months) else 0
+        self.n_months = int(months.max()) - self.first_month + 1 if len(months) else 1
+        self.first_year = self.first_month // 12  # years since 1970
+        n_cat = len(self.category_names)
+        self.n = n
+        # the joint count of reports by directory row, month, category and tension level
+        joint = (((rows[known].astype(np.int64) * self.n_months + months - self.first_month)
+                  * n_cat + categories) * max(len(self.tension_names), 1) + tensions)
+        self.joint, self.weight = _sum_by(joint, np.ones(len(joint)))
+
+    # ------------------------------------------------------------------ areas
+    def area_id(self, level: str, rows: np.ndarray) -> np.ndarray:
+        """The area of each directory row at ``level``; rest areas are ``n + msoa`` (LSOA
+        level) and ``2n + district`` (MSOA level); -1 where the row is coarser still."""
+        own = self.position[level][rows]
+        if level == "lsoa":
+            msoa = self.position["msoa"][rows]
+            return np.where(own >= 0, own, np.where(msoa >= 0, self.n + msoa, -1))
+        if level == "msoa":
+            lad = self.position["lad"][rows]
+            return np.where(own >= 0, own, np.where(lad >= 0, 2 * self.n + lad, -1))
+        return own
+
+    def parent_of_area(self) -> np.ndarray:
+        """The parent area of every area id (real and rest), -1 for England."""
+        parent = np.full(3 * self.n, -1, dtype=np.int64)
+        for position, level in enumerate(AGGREGATE_LEVELS[:-1]):
+            upper = self.position[AGGREGATE_LEVELS[position + 1]]
+            mine = self.position[level]
+            at_level = np.flatnonzero(mine == np.arange(self.n))
+            parent[at_level] = upper[at_level]
+        parent[self.n:2 * self.n] = np.arange(self.n)
+        parent[2 * self.n:] = np.arange(self.n)
+        return parent
+
+    # ------------------------------------------------------------------ counting
+    def table_counts(self) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]:
+        """Each table's (level, period kind, breakdown) non-zero cells: keys and counts."""
+        n_cat, n_ten = len(self.category_names), max(len(self.tension_names), 1)
+        rest = self.joint
+        tensions = rest % n_ten
+        rest = rest // n_ten
+        categories = rest % n_cat if n_cat else rest * 0
+        rest = rest // max(n_cat, 1)
+        months = rest % self.n_months
+        rows = rest // self.n_months
+        years = (self.first_month + months) // 12 - self.first_year
+        tables = {}
+        for level in AGGREGATE_LEVELS:
+            area = self.area_id(level, rows)
+            keep = area >= 0
+            for kind, period in (("month", months), ("year", self.n_months + years)):
+                for dim, group in (("all", np.zeros_like(months)),
+                                   ("category", 1 + categories),
+                                   ("tension_level", 1 + n_cat + tensions)):
+                    key = self._key(area[keep], period[keep], group[keep])
+                    tables[(level, kind, dim)] = _sum_by(key, self.weight[keep])
+        return tables
+
+    def small_counts(self, tables) -> dict[tuple[str, str, str], int]:
+        """How many published cells (not rest cells) of each table hold 1 to 4 reports."""
+        return {table: int(np.sum((counts <= 4) & (self._split(keys)[0] < self.n)))
+                for table, (keys, counts) in tables.items()}
+
+    def cells_and_relations(self, tables) -> tuple[pd.DataFrame, csr_matrix]:
+        """The cells of ``tables`` (of :meth:`table_counts`) and the relations among them."""
+        level_of = {level: code for code, level in enumerate(AGGREGATE_LEVELS)}
+        parts = list(tables.items())
+        keys = np.concatenate([p[1][0] for p in parts]) if parts else np.zeros(0, np.int64)
+        counts = np.concatenate([p[1][1] for p in parts]) if parts else np.zeros(0, np.int64)
+        level_codes = (np.concatenate([np.full(len(p[1][0]), level_of[p[0][0]]) for p in parts])
+                       if parts else np.zeros(0, np.int64))
+        return self._frame(keys, counts, level_codes), self._relations(keys)
+
+    def _key(self, area, period, group) -> np.ndarray:
+        return ((area.astype(np.int64) << PERIOD_BITS) | period) << GROUP_BITS | group
+
+    def _split(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        group = keys & ((1 << GROUP_BITS) - 1)
+        period = (keys >> GROUP_BITS) & ((1 << PERIOD_BITS) - 1)
+        return keys >> (GROUP_BITS + PERIOD_BITS), period, group
+
+    def _frame(self, keys, counts, level_codes) -> pd.DataFrame:
+        area, period, group = self._split(keys)
+        n_cat = len(self.category_names)
+        codes = np.concatenate([self.codes, np.char.add(self.codes.astype(str), "~rest"),
+                                np.char.add(self.codes.astype(str), "~rest")]).astype(object)
+        month_labels = [str(np.datetime64(self.first_month + m, "M"))
+                        for m in range(self.n_months)]
+        n_years = (self.first_month + self.n_months - 1) // 12 - self.first_year + 1
+        period_labels = np.array(month_labels + [str(1970 + self.first_year + y)
+                                                 for y in range(n_years)], dtype=object)
+        group_labels = np.array(["all", *map(str, self.category_names),
+                                 *map(str, self.tension_names)], dtype=object)
+        dimension = np.where(group == 0, 0, np.where(group <= n_cat, 1, 2))
+        return pd.DataFrame({
+            "level": pd.Categorical.from_codes(level_codes, AGGREGATE_LEVELS),
+            "area_code": _categorical(area, codes),
+            "period_kind": pd.Categorical.from_codes((period >= self.n_months).astype(int),
+                                                     ["month", "year"]),
+            "period": _categorical(period, period_labels),
+            "dimension": pd.Categorical.from_codes(dimension, DIMENSION_NAMES),
+            "group": _categorical(group, group_labels),
+            "count": counts,
+            "rest": area >= self.n,
+        })
+
+    def _relations(self, keys: np.ndarray) -> csr_matrix:
+        """Rows (parent cell, kind): +1 for the parent, -1 for each child."""
+        n_cells = len(keys)
+        index = pd.Index(keys)
+        area, period, group = self._split(keys)
+        n_cat = len(self.category_names)
+        parent_area = self.parent_of_area()[area]
+        candidates = []
+        has_parent = parent_area >= 0
+        candidates.append((np.flatnonzero(has_parent),
+                           self._key(parent_area[has_parent], period[has_parent],
+                                     group[has_parent]), AREA_RELATION))
+        monthly = period < self.n_months
+        year = self.n_months + (self.first_month + period[monthly]) // 12 - self.first_year
+        candidates.append((np.flatnonzero(monthly),
+                           self._key(area[monthly], year, group[monthly]), PERIOD_RELATION))
+        grouped = group > 0
+        kind = np.where(group[grouped] <= n_cat, 2, 3)
+        candidates.append((np.flatnonzero(grouped),
+                           self._key(area[grouped], period[grouped], 0 * group[grouped]), kind))
+        children = np.concatenate([c[0] for c in candidates])
+        parents = index.get_indexer(np.concatenate([c[1] for c in candidates]))
+        kinds = np.concatenate([np.broadcast_to(c[2], len(c[0])) for c in candidates])
+        found = parents >= 0  # a non-zero cell's parent is non-zero, so it exists
+        children, parents, kinds = children[found], parents[found], kinds[found]
+        row_keys, row_of = np.unique(parents.astype(np.int64) * 4 + kinds, return_inverse=True)
+        n_rows = len(row_keys)
+        row_index = np.concatenate([row_of, np.arange(n_rows)])
+        columns = np.concatenate([children, row_keys // 4])
+        signs = np.concatenate([-np.ones(len(children)), np.ones(n_rows)])
+        return coo_matrix((signs, (row_index, columns)), shape=(n_rows, n_cells)).tocsr()
+
+
+def _categorical(codes: np.ndarray, labels: np.ndarray) -> pd.Categorical:
+    """Labels of ``codes`` as a categorical holding only the labels used."""
+    used, compact = np.unique(codes, return_inverse=True)
+    return pd.Categorical.from_codes(compact, labels[used].astype(str))

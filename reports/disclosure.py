@@ -1,0 +1,213 @@
+"""The exact disclosure audit: what an attacker can work out from every published cell at once.
+
+The published cells of every table (all levels, periods and breakdowns) are linked by
+additive relations, one row of a sparse matrix each: ``+1`` for a parent cell, ``-1`` for
+each of its parts. The attacker knows every published count, that a "<5" cell holds 1 to
+4, that a "[c]" cell chosen to protect another holds 5 or more (one withheld instead
+of published as "<5" holds at least 1), and that every count is a whole number; to be on
+the safe side it is also taken to know where reports were placed only at a coarser level
+(such a *rest* count is then 1 or more). A hidden cell is *pinned*
+when those facts leave it a single possible value.
+
+:func:`pinned_cells` decides that exactly, as statistical offices' audit tools do, by
+integer programming (HiGHS through :func:`scipy.optimize.milp`) on each connected group
+of hidden cells: a hidden cell is safe when some other whole-number completion of every
+published table gives it another value; the true counts are one completion, and every
+completion the solver finds clears every cell it moves. :func:`pinned_by_one_relation`
+is the quick, vectorised first pass: cells that a single relation and the others'
+ranges already pin (always also pinned for the full audit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import bmat, csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+# The statuses of a cell. UNPUBLISHED cells belong to tables that are not published at
+# all (and never to a relation with a published cell); REST cells count the reports
+# placed only at a coarser level: never published, 0 or more to the attacker.
+PUBLISHED, PRIMARY, SECONDARY, WITHHELD, REST, UNPUBLISHED = 0, 1, 2, 3, 4, 5
+SMALL = (1, 4)
+SENSITIVE = (PRIMARY, SECONDARY, WITHHELD)
+
+
+@dataclass(frozen=True)
+class System:
+    """The attacker's equations: ``matrix @ x == rhs`` over the ``unknown`` cells."""
+
+    unknown: np.ndarray  # cell positions, one per column
+    matrix: csr_matrix
+    rhs: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    truth: np.ndarray
+
+
+def attacker_bounds(values: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the attacker knows of each cell: its lowest and highest possible count."""
+    values = np.asarray(values, dtype=float)
+    low, high = values.copy(), values.copy()
+    for state, (lo, hi) in {PRIMARY: SMALL, SECONDARY: (SMALL[1] + 1, np.inf),
+                            WITHHELD: (1, np.inf), REST: (1, np.inf),
+                            UNPUBLISHED: (0, np.inf)}.items():
+        chosen = status == state
+        low[chosen], high[chosen] = lo, hi
+    return low, high
+
+
+def attacker_system(values: np.ndarray, status: np.ndarray, relations: csr_matrix) -> System:
+    """The relations an attacker can use, reduced to the hidden cells.
+
+    A relation with a cell of an unpublished table tells the attacker nothing (such
+    tables are only ever finer than published ones, so their cells are free parts) and is
+    left out; published cells move to the right-hand side.
+    """
+    values = np.asarray(values, dtype=np.int64)
+    relations = csr_matrix(relations)
+    touches_unpublished = np.asarray(
+        relations[:, status == UNPUBLISHED].getnnz(axis=1)).ravel() > 0
+    rows = relations[~touches_unpublished]
+    hidden = (status != PUBLISHED) & (status != UNPUBLISHED)
+    unknown = np.flatnonzero(hidden)
+    known = np.where(hidden | (status == UNPUBLISHED), 0, values)
+    rhs = -(rows @ known)
+    matrix = rows[:, unknown].tocsr()
+    keep = np.asarray(matrix.getnnz(axis=1)).ravel() > 0
+    low, high = attacker_bounds(values, status)
+    # A generous ceiling (four times the largest count, plus 20): true, so it can only
+    # help the attacker, and it keeps every integer programme bounded.
+    high = np.minimum(high, 4.0 * values.max(initial=0) + 20)
+    return System(unknown, matrix[keep], rhs[keep], low[unknown], high[unknown],
+                  values[unknown].astype(float))
+
+
+def pinned_by_one_relation(system: System) -> np.ndarray:
+    """Columns of ``system`` that one relation alone, with every other cell's range, pins."""
+    matrix = system.matrix.tocoo()
+    if matrix.nnz == 0:
+        return np.zeros(0, dtype=np.int64)
+    row, col, sign = matrix.row, matrix.col, matrix.data
+    lo_term = np.where(sign > 0, sign * system.low[col], sign * system.high[col])
+    hi_term = np.where(sign > 0, sign * system.high[col], sign * system.low[col])
+    n_rows = system.matrix.shape[0]
+    # Sums of the finite terms and counts of the infinite ones, per relation; each cell
+    # then takes its own term out.
+    lo_inf, hi_inf = np.isinf(lo_term), np.isinf(hi_term)
+    lo_sum = np.bincount(row, np.where(lo_inf, 0, lo_term), n_rows)
+    hi_sum = np.bincount(row, np.where(hi_inf, 0, hi_term), n_rows)
+    lo_count = np.bincount(row, lo_inf, n_rows)[row] - lo_inf
+    hi_count = np.bincount(row, hi_inf, n_rows)[row] - hi_inf
+    others_lo = np.where(lo_count > 0, -np.inf,
+                         lo_sum[row] - np.where(lo_inf, 0, lo_term))
+    others_hi = np.where(hi_count > 0, np.inf,
+                         hi_sum[row] - np.where(hi_inf, 0, hi_term))
+    rhs = system.rhs[row]
+    with np.errstate(invalid="ignore"):
+        # sign * x + others == rhs
+        low = np.where(sign > 0, rhs - others_hi, others_lo - rhs)
+        high = np.where(sign > 0, rhs - others_lo, others_hi - rhs)
+    truth = system.truth[col]
+    low = np.maximum(low, system.low[col])
+    high = np.minimum(high, system.high[col])
+    pinned = (low > truth - 1 + 1e-9) & (high < truth + 1 - 1e-9)
+    return np.unique(col[pinned])
+
+
+def pinned_cells(values: np.ndarray, status: np.ndarray, relations: csr_matrix) -> np.ndarray:
+    """The "<5" and "[c]" cells whose count the published tables pin down exactly.
+
+    When one relation alone already pins some, only those are returned (the quick pass:
+    protecting them changes the rest); otherwise every pinned cell.
+
+    Returns
+    -------
+    numpy.ndarray
+        Cell positions, sorted; empty when every such cell keeps at least two possible
+        whole-number values.
+    """
+    system = attacker_system(values, status, relations)
+    if len(system.unknown) == 0:
+        return np.zeros(0, dtype=np.int64)
+    sensitive = np.isin(status[system.unknown], SENSITIVE)
+    quick = pinned_by_one_relation(system)
+    if len(quick):
+        return np.sort(system.unknown[quick[sensitive[quick]]])
+    pinned = []
+    for columns, rows in _components(system.matrix):
+        wanted = columns[sensitive[columns]]
+        if len(wanted):
+            pinned.extend(_pinned_in_component(system, columns, rows, wanted))
+    return np.sort(system.unknown[np.asarray(pinned, dtype=np.int64)])
+
+
+def _components(matrix: csr_matrix) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(columns, rows) of each group of hidden cells linked through relations."""
+    n_rows, n_cols = matrix.shape
+    link = abs(matrix).astype(bool).astype(np.int8)
+    graph = bmat([[None, link], [link.T, None]], format="csr")
+    _, label = connected_components(graph, directed=False)
+    row_label, col_label = label[:n_rows], label[n_rows:]
+    order_c, order_r = np.argsort(col_label, kind="stable"), np.argsort(row_label, kind="stable")
+    groups = []
+    col_bounds = np.searchsorted(col_label[order_c], np.unique(col_label))
+    for i, start in enumerate(col_bounds):
+        end = col_bounds[i + 1] if i + 1 < len(col_bounds) else n_cols
+        columns = order_c[start:end]
+        key = col_label[columns[0]]
+        rows = order_r[np.searchsorted(row_label[order_r], key, "left"):
+                       np.searchsorted(row_label[order_r], key, "right")]
+        groups.append((columns, rows))
+    return groups
+
+
+def _pinned_in_component(system: System, columns: np.ndarray, rows: np.ndarray,
+                         wanted: np.ndarray) -> list[int]:
+    """The ``wanted`` columns that no whole-number completion moves off their true value."""
+    position = {int(c): i for i, c in enumerate(columns)}
+    matrix = system.matrix[rows][:, columns]
+    rhs = system.rhs[rows]
+    low, high, truth = system.low[columns], system.high[columns], system.truth[columns]
+    open_ = {position[int(c)] for c in wanted}
+    up = truth < high  # the direction each cell can move from its true value
+
+    def solve(cost: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bool:
+        result = milp(cost, integrality=np.ones(len(columns)), bounds=Bounds(lo, hi),
+                      constraints=LinearConstraint(matrix, rhs, rhs) if len(rows) else (),
+                      options={"presolve": True})
+        if result.x is None:
+            return False
+        moved = np.flatnonzero(np.abs(np.round(result.x) - truth) > 0.5)
+        open_.difference_update(moved.tolist())
+        return len(moved) > 0
+
+    for direction in (1, -1):  # push every open cell away from its value at once
+        if not open_:
+            break
+        cost = np.zeros(len(columns))
+        chosen = np.fromiter(open_, dtype=np.int64)
+        cost[chosen] = np.where(up[chosen], -direction, direction)
+        solve(cost, low, high)
+    pinned = []
+    for cell in sorted(open_.copy()):
+        if cell not in open_:
+            continue
+        moved = False
+        for above in (True, False):
+            lo, hi = low.copy(), high.copy()
+            if above and truth[cell] + 1 <= high[cell]:
+                lo[cell] = truth[cell] + 1
+            elif not above and truth[cell] - 1 >= low[cell]:
+                hi[cell] = truth[cell] - 1
+            else:
+                continue
+            if solve(np.zeros(len(columns)), lo, hi):
+                moved = True
+                break
+        if not moved:
+            pinned.append(int(columns[cell]))
+            open_.discard(cell)
+    return pinned
