@@ -29,6 +29,7 @@ from ui.routes import tile_url
 
 LSOA_LOOKUP = "lookup_lsoa21_msoa21_lad22"
 REGION_LOOKUP = "lookup_lad22_region"
+WARD_LOOKUP = "lookup_lsoa21_ward24_lad24"
 
 
 def manifest_stamp() -> float:
@@ -113,6 +114,23 @@ def load_hierarchy() -> pd.DataFrame:
         areas = pd.concat(frames)[["area_code", "area_name", "level", "lad_code",
                                    "region_code"]]
         return areas.assign(parent_code=pd.NA, msoa_code=pd.NA).astype("string")
+
+
+@st.cache_resource(ttl=3600, show_spinner=False, max_entries=2)
+def _ward_lookup(cache_dir: str, stamp: float) -> pd.DataFrame:
+    return open_cache().load_table(WARD_LOOKUP)
+
+
+def load_ward_lookup() -> pd.DataFrame:
+    """The LSOA 2021 → ward 2024 → district 2024 lookup (shared by every session: read
+    only).
+
+    Raises
+    ------
+    NotCachedError
+        When the lookup has not been fetched.
+    """
+    return _ward_lookup(str(get_settings().cache_dir), manifest_stamp())
 
 
 @st.cache_data(ttl=3600, show_spinner=False)

@@ -23,6 +23,7 @@ from ui.profile_view import (
 )
 from ui.sidebar import current_view, set_view
 from ui.table_download import render_table_download
+from ui.work_view import render_work_here, work_directory
 
 if not data_ready():
     render_first_run("Area profile")
@@ -95,6 +96,8 @@ else:
     st.caption("Approved reports by year of the incident; 1 to 4 are shown as <5 and counts "
                "that would reveal them as [c].")
     st.dataframe(reports, hide_index=True)
+
+render_work_here(profile.area_code, work_directory())
 
 st.subheader("Sources")
 for s in load_sources(profile):
