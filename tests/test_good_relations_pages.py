@@ -19,6 +19,7 @@ from reports.stories import own_stories, published_stories, return_story, revise
 from settings import PROJECT_ROOT, get_settings
 from tests.fixtures.reports.good_relations import seed_work, story
 from tests.fixtures.reports.helpers import bootstrap, lookup_frames
+from tests.test_profile import districts
 from tests.test_submit_page import signed_in, texts
 
 OUR_WORK = str(PROJECT_ROOT / "views" / "our_work.py")
@@ -158,3 +159,23 @@ def test_an_unlisted_area_and_an_unnamed_organisation_stay_private(people):
     at = AppTest.from_file(STORIES, default_timeout=30).run()
     page = " ".join(str(e.value) for e in [*at.text, *at.caption, *at.markdown])
     assert "Thamesbury Together" not in page and "Told by a member organisation" in page
+
+
+def test_the_profile_shows_good_relations_work_here_suppressed(people, mirror_env):
+    store, actors = people
+    seed_work(store, actors)
+    joined = districts()
+    for column in ("area_code", "lad_code"):
+        if column in joined:
+            joined[column] = joined[column].replace("E06000000", "E09000001")
+    Cache(mirror_env.cache_dir).store_table(joined, Provenance(
+        dataset="joined_area_indicator", source="derived", title="Joined (test)", url="",
+        vintage="Census 2021", geography="LAD 2022", licence="OGL v3.0", attribution="Test."))
+    at = AppTest.from_file(str(PROJECT_ROOT / "views" / "profile.py"), default_timeout=60)
+    at.query_params["area"] = "E09000001"
+    at.run()
+    assert not at.exception, at.exception
+    assert "Good relations work here" in [s.value for s in at.subheader]
+    work = next(d.value for d in at.dataframe if "Measure" in d.value.columns)
+    assert dict(zip(work["Measure"], work["Count"], strict=True))["All activities"] == "<5"
+    assert "Invented story text" in " ".join(t.value for t in at.text)
