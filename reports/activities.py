@@ -8,17 +8,16 @@ change is audited. :func:`check_activity` is shared by the form and the CSV impo
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reports.audit import Actor, record
 from reports.auth import PermissionDenied, require_role
 from reports.models import Activity, ActivityApproach, Organisation, ServiceArea
+from reports.once import form_key, store_once, stored_id
 from reports.store import Store
 from reports.taxonomy import APPROACHES, KINDS, find_term
 from reports.validation import EARLIEST_DATE, FieldError, hidden_characters, parse_date
@@ -234,29 +233,20 @@ def record_activity(store: Store, actor: Actor, raw: ActivityInput, *,
     require_role(actor, "member")
     if actor.user_id is None or actor.organisation_id is None:
         raise PermissionDenied("activities are recorded by an account of an organisation")
-    key = None if submission_key is None else _form_key(actor, submission_key)
-    try:
+    key = form_key(actor, submission_key)
+
+    def write() -> int:
         with store.write() as session:
-            if key is not None:
-                existing = session.scalar(select(Activity.id).where(Activity.dedupe_key == key))
-                if existing is not None:
-                    return existing
+            existing = stored_id(session, Activity, key)
+            if existing is not None:
+                return existing
             clean, errors = check_activity(raw, service_area_names(session, actor.organisation_id),
                                            today=today)
             if clean is None:
                 raise InvalidActivity(errors)
             return add_activity(session, actor, clean, datetime.now(UTC), dedupe_key=key)
-    except IntegrityError:
-        with store.read() as session:
-            found = session.scalar(select(Activity.id).where(Activity.dedupe_key == key))
-        if found is None:
-            raise
-        return found
 
-
-def _form_key(actor: Actor, submission_key: str) -> str:
-    digest = hashlib.sha256(f"{actor.user_id}\n{submission_key}".encode()).hexdigest()
-    return f"form:{digest}"
+    return store_once(store, Activity, key, write)
 
 
 def add_activity(session: Session, actor: Actor, clean: CleanActivity, now: datetime, *,

@@ -13,9 +13,8 @@ end_date, people_reached (optional); UTF-8 with a header row.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from reports.activities import (
@@ -25,7 +24,7 @@ from reports.activities import (
     check_activity,
     service_area_names,
 )
-from reports.audit import Actor, record
+from reports.audit import Actor
 from reports.importer import (
     ImportPlan,
     ImportResult,
@@ -33,8 +32,9 @@ from reports.importer import (
     check_importable,
     check_row_count,
     read_csv_rows,
+    store_batch,
 )
-from reports.models import Activity, ImportBatch
+from reports.models import Activity
 from reports.store import Store
 from reports.validation import FieldError
 
@@ -96,28 +96,4 @@ def run_activity_import(store: Store, actor: Actor, plan: ImportPlan, *,
 
 
 def _store_rows(store: Store, actor: Actor, plan: ImportPlan) -> ImportResult:
-    now = datetime.now(UTC)
-    with store.write() as session:
-        known = set(session.scalars(select(Activity.dedupe_key).where(
-            Activity.dedupe_key.in_([row.key for row in plan.valid]))))
-        batch = ImportBatch(organisation_id=actor.organisation_id, imported_by=actor.user_id,
-                            imported_at=now, file_name=plan.file_name[:255],
-                            file_sha256=plan.sha256, rows_in_file=len(plan.rows),
-                            rows_imported=0, rows_duplicate=0, rows_invalid=len(plan.invalid),
-                            record_kind="activity")
-        session.add(batch)
-        session.flush()
-        for row in plan.valid:
-            if row.key in known:
-                batch.rows_duplicate += 1
-                continue
-            known.add(row.key)
-            add_activity(session, actor, row.report, now, dedupe_key=row.key,
-                         import_batch_id=batch.id)
-            batch.rows_imported += 1
-        record(session, actor, "import", "import_batch", batch.id,
-               {"rows_imported": (None, batch.rows_imported),
-                "rows_duplicate": (None, batch.rows_duplicate),
-                "rows_invalid": (None, batch.rows_invalid)}, now, plan.file_name)
-        return ImportResult(batch.id, batch.rows_imported, batch.rows_duplicate,
-                            batch.rows_invalid)
+    return store_batch(store, actor, plan, Activity, "activity", add_activity)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -267,15 +268,27 @@ def check_importable(actor: Actor, plan: ImportPlan, only_valid: bool) -> None:
 
 
 def _store_rows(store: Store, actor: Actor, plan: ImportPlan) -> ImportResult:
+    return store_batch(store, actor, plan, Report, "report", add_report)
+
+
+AddRow = Callable[..., int]
+"""Inserts one clean row (``session, actor, clean, now, dedupe_key=, import_batch_id=``)."""
+
+
+def store_batch(store: Store, actor: Actor, plan: ImportPlan, model: type, record_kind: str,
+                add: AddRow) -> ImportResult:
+    """Store the valid rows of ``plan`` not stored before (by their key in ``model``'s
+    ``dedupe_key``) in one transaction, with their import batch and its audit entry."""
     now = datetime.now(UTC)
     with store.write() as session:
         keys = [row.key for row in plan.valid]
-        known = set(session.scalars(select(Report.dedupe_key)
-                                    .where(Report.dedupe_key.in_(keys))))
+        known = set(session.scalars(select(model.dedupe_key)
+                                    .where(model.dedupe_key.in_(keys))))
         batch = ImportBatch(organisation_id=actor.organisation_id, imported_by=actor.user_id,
                             imported_at=now, file_name=plan.file_name[:255],
                             file_sha256=plan.sha256, rows_in_file=len(plan.rows),
-                            rows_imported=0, rows_duplicate=0, rows_invalid=len(plan.invalid))
+                            rows_imported=0, rows_duplicate=0, rows_invalid=len(plan.invalid),
+                            record_kind=record_kind)
         session.add(batch)
         session.flush()
         for row in plan.valid:
@@ -283,8 +296,7 @@ def _store_rows(store: Store, actor: Actor, plan: ImportPlan) -> ImportResult:
                 batch.rows_duplicate += 1
                 continue
             known.add(row.key)
-            add_report(session, actor, row.report, now, dedupe_key=row.key,
-                       import_batch_id=batch.id)
+            add(session, actor, row.report, now, dedupe_key=row.key, import_batch_id=batch.id)
             batch.rows_imported += 1
         record(session, actor, "import", "import_batch", batch.id,
                {"rows_imported": (None, batch.rows_imported),

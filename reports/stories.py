@@ -10,13 +10,11 @@ change; the member then revises it and sends it again. Stories never name indivi
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reports.activities import approaches_of
@@ -24,6 +22,7 @@ from reports.audit import Actor, entries_for, record
 from reports.auth import PermissionDenied, require_role
 from reports.models import Activity, Organisation, ServiceAreaLsoa, Story
 from reports.moderation import AuditView
+from reports.once import form_key, store_once, stored_id
 from reports.store import Store
 from reports.validation import FieldError, hidden_characters
 
@@ -140,14 +139,14 @@ def submit_story(store: Store, actor: Actor, raw: StoryInput, *,
     errors = check_story(raw)
     if errors:
         raise InvalidStory(errors)
-    key = None if submission_key is None else _form_key(actor, submission_key)
-    now = datetime.now(UTC)
-    try:
+    key = form_key(actor, submission_key)
+
+    def write() -> int:
+        now = datetime.now(UTC)
         with store.write() as session:
-            if key is not None:
-                existing = session.scalar(select(Story.id).where(Story.dedupe_key == key))
-                if existing is not None:
-                    return existing
+            existing = stored_id(session, Story, key)
+            if existing is not None:
+                return existing
             _own_activity(session, actor, raw.activity_id)
             story = Story(activity_id=raw.activity_id, organisation_id=actor.organisation_id,
                           submitted_by=actor.user_id, submitted_at=now, status="pending",
@@ -157,17 +156,8 @@ def submit_story(store: Store, actor: Actor, raw: StoryInput, *,
             record(session, actor, "submit", "story", story.id, {"status": (None, "pending")},
                    now)
             return story.id
-    except IntegrityError:
-        with store.read() as session:
-            found = session.scalar(select(Story.id).where(Story.dedupe_key == key))
-        if found is None:
-            raise
-        return found
 
-
-def _form_key(actor: Actor, submission_key: str) -> str:
-    digest = hashlib.sha256(f"{actor.user_id}\n{submission_key}".encode()).hexdigest()
-    return f"form:{digest}"
+    return store_once(store, Story, key, write)
 
 
 def _fields(raw: StoryInput) -> dict[str, object]:
