@@ -14,9 +14,11 @@ import pytest
 
 from geo.hierarchy import lsoas_of_wards, wards
 from reports.activity_import import plan_activity_import, run_activity_import
+from reports.cli import main as reports_cli
 from reports.feed import stories_atom
 from reports.importer import ImportRefused
 from reports.service_areas import create_service_area
+from reports.store import open_store
 from reports.stories import PublishedStory
 from reports.work_summary import (
     StoryFilter,
@@ -138,3 +140,20 @@ def test_wards_give_their_lsoas():
                            "lad24_code": "E09000001", "lad24_name": "Thamesbury"})
     assert lsoas_of_wards(lookup, ["E05000001"]) == ["E01000001", "E01000002"]
     assert wards(lookup)["ward24_name"].tolist() == ["Invented Ward", "Other Ward"]
+
+
+def test_activities_are_imported_from_the_command_line(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'reports.db'}"
+    monkeypatch.setenv("GRA_DATABASE_URL", url)
+    store = open_store(url=url)
+    people = bootstrap(store)
+    create_service_area(store, people["thames"], "Thamesbury north", ["E01000001"],
+                        list_in_directory=False, directory=DIRECTORY)
+    (tmp_path / "work.csv").write_bytes(CSV)
+    args = ["import-activities", str(tmp_path / "work.csv"), "--as", "ana@thamesbury.example"]
+    assert reports_cli(args) == 1
+    assert "line 3: kind:" in capsys.readouterr().err
+    assert reports_cli([*args, "--only-valid"]) == 0
+    assert "imported 2 activities" in capsys.readouterr().out
+    assert len(load_recorded_activities(store)) == 2
+    store.dispose()

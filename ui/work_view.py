@@ -16,9 +16,11 @@ import streamlit as st
 from data_sources.errors import NotCachedError
 from data_sources.postcodes import normalise_postcode
 from geo.hierarchy import search_areas
+from reports.aggregate import reports_version
 from reports.areas import AreaDirectory, looks_like_area_code
 from reports.feed import FEED_PATH
 from reports.service_area_sources import lsoas_within
+from reports.store import database_url
 from reports.stories import PublishedStory, published_stories
 from reports.taxonomy import APPROACHES, KINDS
 from reports.validation import POSTCODE_SHAPE
@@ -81,18 +83,30 @@ def work_directory() -> AreaDirectory | None:
         return None
 
 
+# Every change to an activity or a story adds an audit entry, so the store's fingerprint
+# (reports.aggregate.reports_version) changes with them: reruns read the tables once.
+@st.cache_data(ttl=300, show_spinner=False, max_entries=4)
+def _stories(url: str, version: tuple[int, int, int]) -> list[PublishedStory]:
+    return published_stories(get_store())
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=4)
+def _activities(url: str, version: tuple[int, int, int]) -> pd.DataFrame:
+    return load_recorded_activities(get_store())
+
+
 def load_stories() -> list[PublishedStory] | None:
     """Every published story, newest first; None when there is no report database."""
     if report_store_status():
         return None
-    return published_stories(get_store())
+    return _stories(database_url(), reports_version(get_store()))
 
 
 def load_activities() -> pd.DataFrame | None:
     """Recorded activities for aggregates; None when there is no report database."""
     if report_store_status():
         return None
-    return load_recorded_activities(get_store())
+    return _activities(database_url(), reports_version(get_store()))
 
 
 def render_story(story: PublishedStory, directory: AreaDirectory | None) -> None:
