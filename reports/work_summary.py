@@ -72,8 +72,9 @@ def work_in_area(activities: pd.DataFrame, lsoa_codes: Iterable[str]) -> pd.Data
     -------
     DataFrame
         Rows "All activities", one per kind, "Organisations", "People reached (as
-        recorded)"; columns measure, count (NA when suppressed), shown ("<5", "[c]" or
-        the number). Empty when no activity overlaps the place.
+        recorded)" (left out when no activity gave a number); columns measure, count
+        (NA when suppressed), shown ("<5", "[c]" or the number). Empty when no activity
+        overlaps the place.
     """
     wanted = frozenset(lsoa_codes)
     here = activities[[bool(wanted & codes) for codes in activities["lsoa_codes"]]]
@@ -94,6 +95,8 @@ def work_in_area(activities: pd.DataFrame, lsoa_codes: Iterable[str]) -> pd.Data
                           "count": pd.array(np.where(published, values, 0), dtype="Int64"),
                           "shown": shown})
     table.loc[~published, "count"] = pd.NA
+    if here["people_reached"].isna().all():
+        table = table.iloc[:-1]  # no activity gave a number: say nothing rather than 0
     return table
 
 

@@ -42,9 +42,16 @@ def write_cache(root) -> None:
     region = pd.concat([region, pd.DataFrame([("E06000016", "Invented Leicester", "E12000004",
                                                "East Midlands")], columns=region.columns)],
                        ignore_index=True).astype("string")
+    wards = pd.DataFrame({"lsoa21_code": ["E01000001", "E01000002", "E01000003"],
+                          "lsoa21_name": ["a", "b", "c"],
+                          "ward24_code": ["E05000001", "E05000001", "E05000002"],
+                          "ward24_name": ["Invented Riverside", "Invented Riverside",
+                                          "Invented Hill"],
+                          "lad24_code": "E09000001", "lad24_name": "Thamesbury"})
     cache = Cache(root)
     for name, frame in (("lookup_lsoa21_msoa21_lad22", lsoa), ("lookup_lad22_region", region),
-                        ("census2021_ethnicity_lsoa", populations[0])):
+                        ("census2021_ethnicity_lsoa", populations[0]),
+                        ("lookup_lsoa21_ward24_lad24", wards)):
         cache.store_table(frame, Provenance(name, "test", name, "http://test", "2021", "lsoa",
                                             "OGL", "test fixture"))
 
@@ -101,6 +108,31 @@ def test_a_member_defines_an_area_from_postcodes_records_an_activity_and_tells_a
     at.button(key="story_send").click().run()
     assert "sent to the moderators" in texts(at)
     assert [s.status for s in own_stories(store, actors["thames"])] == ["pending"]
+
+
+def test_service_areas_from_wards_districts_and_picked_neighbourhoods(people):
+    store, actors = people
+    at = signed_in(OUR_WORK, "ana@thamesbury.example")
+    for name, method, choose in [
+            ("Invented: riverside", "Wards",
+             lambda: at.multiselect(key="area_wards").select("E05000001")),
+            ("Invented: Marshfield", "Districts",
+             lambda: at.multiselect(key="area_districts").select("E09000002")),
+            ("Invented: two streets", "Neighbourhoods of a district",
+             lambda: (at.selectbox(key="area_pick_district").select("E09000001").run(),
+                      at.multiselect(key="area_lsoas_E09000001").select("E01000003")
+                      .select("E01000005")))]:
+        at.text_input(key="area_name").input(name)
+        at.radio(key="area_method").set_value(method).run()
+        choose()
+        at.run()
+        at.button(key="area_save").click().run()
+        assert not at.exception, at.exception
+        assert "is saved" in at.success[0].value, texts(at)
+    found = {a.name: a.lsoa_codes for a in list_service_areas(store, actors["thames"])}
+    assert found == {"Invented: riverside": ("E01000001", "E01000002"),
+                     "Invented: Marshfield": ("E01000007", "E01000008"),
+                     "Invented: two streets": ("E01000003", "E01000005")}
 
 
 def test_bad_activity_fields_are_shown_next_to_them(people):

@@ -25,6 +25,7 @@ from reports.service_areas import (
 from reports.store import Store
 from reports.work_summary import districts_of
 from ui.cached import load_ward_lookup
+from ui.profile_view import escape_markdown
 from ui.reports_view import bulk_postcode_resolver
 
 METHODS = ("Postcodes", "Wards", "Districts", "Neighbourhoods of a district")
@@ -42,10 +43,14 @@ def _chosen(method: str, directory: AreaDirectory) -> Found:
         return state.get("area_postcode_result") or Found([])
     if method == "Wards":
         chosen = state.get("area_wards") or []
-        return Found(lsoas_of_wards(load_ward_lookup(), chosen)) if chosen else Found([])
+        try:
+            return Found(lsoas_of_wards(load_ward_lookup(), chosen)) if chosen else Found([])
+        except NotCachedError:
+            return Found([], ["The ward lookup is not cached."])
     if method == "Districts":
         return lsoas_within(state.get("area_districts") or [], directory)
-    return Found(sorted(state.get("area_lsoas") or []))
+    district = state.get("area_pick_district")
+    return Found(sorted(state.get(f"area_lsoas_{district}") or []))
 
 
 def _look_up_postcodes(directory: AreaDirectory) -> None:
@@ -64,8 +69,9 @@ def _save(store: Store, actor: Actor, directory: AreaDirectory, method: str) -> 
     except ServiceAreaError as exc:
         state["area_flash"] = (False, f"Not saved: {exc}.")
         return
-    for key in ("area_name", "area_postcodes", "area_postcode_result", "area_wards",
-                "area_districts", "area_lsoas"):
+    for key in [k for k in state if str(k).startswith(("area_lsoas_", "area_name",
+                                                        "area_postcode", "area_wards",
+                                                        "area_districts"))]:
         state.pop(key, None)
     state["area_flash"] = (True, f"Service area {area_id} is saved with "
                                  f"{len(found.lsoa_codes)} neighbourhoods.")
@@ -98,7 +104,7 @@ def _method_inputs(method: str, directory: AreaDirectory) -> None:
         if district:
             inside = lsoas_within([district], directory).lsoa_codes
             names = directory.areas["area_name"]
-            st.multiselect("Neighbourhoods (LSOAs)", inside, key="area_lsoas",
+            st.multiselect("Neighbourhoods (LSOAs)", inside, key=f"area_lsoas_{district}",
                            format_func=lambda c: f"{names[c]} ({c})")
 
 
@@ -119,7 +125,8 @@ def render_service_areas(store: Store, actor: Actor, directory: AreaDirectory) -
                 + (f", in {', '.join(districts_of(found.lsoa_codes, directory))}."
                    if found.lsoa_codes else "."))
         if found.problems:
-            st.warning("Not used:\n\n" + "\n".join(f"- {p}" for p in found.problems))
+            st.warning("Not used:\n\n" + "\n".join(f"- {escape_markdown(p)}"
+                                                  for p in found.problems))
         st.checkbox("List this service area in the public Who works where directory, with "
                     "our organisation's name", key="area_listed")
         st.button("Save service area", key="area_save", type="primary",

@@ -134,12 +134,20 @@ def feed_note() -> None:
 
 
 def render_work_here(code: str, directory: AreaDirectory | None) -> None:
-    """The "Good relations work here" section of an area profile."""
-    st.subheader("Good relations work here")
+    """The "Good relations work here" section of the profile of a district, MSOA or LSOA."""
     if directory is None:
+        st.subheader("Good relations work here")
         st.caption("Members' work cannot be placed: the area lookups are not cached.")
         return
-    lsoas = lsoas_within([code], directory).lsoa_codes
+    render_work_in(lsoas_within([code], directory).lsoa_codes, directory, code)
+
+
+def render_work_in(lsoas: list[str], directory: AreaDirectory, search: str = "") -> None:
+    """The "Good relations work here" section of the profile of any set of LSOAs (an
+    official area or a custom one): suppressed counts of the activities overlapping it,
+    and its published stories. ``search`` is what to search for on the Stories page to
+    find them all ('' for none)."""
+    st.subheader("Good relations work here")
     activities, stories = load_activities(), load_stories()
     if activities is None or stories is None:
         st.caption("No members' work is recorded on this server yet.")
@@ -157,5 +165,5 @@ def render_work_here(code: str, directory: AreaDirectory | None) -> None:
                      [["Measure", "Count"]], hide_index=True)
     for story in here[:5]:
         render_story(story, directory)
-    if len(here) > 5:
-        st.caption(f"{len(here)} stories in all: search for {code} on the Stories page.")
+    if len(here) > 5 and search:
+        st.caption(f"{len(here)} stories in all: search for {search} on the Stories page.")
