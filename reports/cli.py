@@ -5,6 +5,7 @@
     python -m reports set-role ana@example.org moderator
     python -m reports set-limit ana@example.org 60
     python -m reports import reports.csv --as ana@example.org [--only-valid]
+    python -m reports import-activities activities.csv --as ana@example.org [--only-valid]
     python -m reports submit --as ana@example.org --date 2026-11-20 --area E01000001 \
         --category rumour_misinformation --level moderate --description "..."
     python -m reports list --as ana@example.org [--status pending]
@@ -37,6 +38,7 @@ from reports.accounts import (
     set_role,
     set_submission_limit,
 )
+from reports.activity_import import plan_activity_import, run_activity_import
 from reports.aggregate import load_report_counts
 from reports.areas import (
     AGGREGATE_LEVELS,
@@ -88,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the account importing; reports belong to its organisation")
     imp.add_argument("--only-valid", action="store_true",
                      help="import the valid rows even when other rows have problems")
+    acts = commands.add_parser("import-activities",
+                               help="import good relations activities from a CSV file")
+    acts.add_argument("file", type=Path)
+    acts.add_argument("--as", dest="email", required=True,
+                      help="the account importing; activities belong to its organisation")
+    acts.add_argument("--only-valid", action="store_true",
+                      help="import the valid rows even when other rows have problems")
     sub = commands.add_parser("submit", help="submit one report as a member")
     _as(sub)
     sub.add_argument("--date", required=True, help="incident date, YYYY-MM-DD")
@@ -232,6 +241,21 @@ def _import(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_activities(store: Store, args: argparse.Namespace) -> int:
+    actor = actor_for_email(store, args.email)
+    plan = plan_activity_import(store, args.file.read_bytes(), args.file.name, actor)
+    for line in plan.describe_problems():
+        print(line, file=sys.stderr)
+    try:
+        result = run_activity_import(store, actor, plan, only_valid=args.only_valid)
+    except ImportRefused as exc:
+        print(f"nothing imported: {exc}", file=sys.stderr)
+        return 1
+    print(f"imported {result.imported} activities; {result.duplicates} already imported "
+          f"before; {result.invalid} row(s) with problems skipped")
+    return 0
+
+
 def _export(store: Store, args: argparse.Namespace) -> int:
     # The project's one CSV writer, which neutralises formulas; imported here because the
     # report store itself never depends on indicators/ (the command line is an edge).
@@ -286,6 +310,7 @@ def _decide(store: Store, args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"add-org": _add_org, "add-user": _add_user, "set-role": _set_role,
-            "set-limit": _set_limit, "import": _import, "export": _export,
+            "set-limit": _set_limit, "import": _import,
+            "import-activities": _import_activities, "export": _export,
             "submit": _submit, "list": _list, "queue": _queue,
             "approve": _decide, "reject": _decide, "withdraw": _decide}

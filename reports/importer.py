@@ -16,12 +16,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from reports.activities import CleanActivity
 from reports.areas import AreaDirectory, PostcodeBatchResolver, PostcodeResolver
 from reports.audit import Actor, record
 from reports.auth import PermissionDenied, require_role
@@ -49,10 +51,11 @@ class ImportRefused(ValueError):
 
 @dataclass(frozen=True)
 class PlannedRow:
-    """One data row of the file: its line number, and the clean report or its problems."""
+    """One data row of the file: its line number, and the clean report (or activity, in
+    an activity import) or its problems."""
 
     line: int
-    report: CleanReport | None
+    report: CleanReport | CleanActivity | None
     errors: list[FieldError]
     key: str = ""
 
@@ -120,32 +123,51 @@ def plan_import(
         File-level problems (encoding, columns, size) and every row, checked.
     """
     plan = ImportPlan(file_name, hashlib.sha256(content).hexdigest())
+    table = read_csv_rows(content, plan, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
+    if table is None:
+        return plan
+    header, rows = table
+    resolve = None if resolve_postcodes is None else resolve_postcodes(
+        _postcodes(header, rows))
+    plan.rows = [_plan_row(line, header, cells, actor, directory, resolve, today)
+                 for line, cells in rows]
+    check_row_count(plan, "reports")
+    return plan
+
+
+Rows = list[tuple[int, list[str]]]
+"""Data rows of a CSV file, each with the line it starts on."""
+
+
+def read_csv_rows(content: bytes, plan: ImportPlan, required: tuple[str, ...],
+                  optional: tuple[str, ...]) -> tuple[list[str], Rows] | None:
+    """The header and non-blank rows of a UTF-8 CSV file; None (with the reasons added to
+    ``plan.problems``) when it cannot be read or its columns are wrong."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         plan.problems.append(f"the file is not UTF-8 text (byte {exc.start}); save it from "
                              "your spreadsheet as 'CSV UTF-8'")
-        return plan
+        return None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip().lower() for name in next(reader, [])]
-        _check_header(header, plan)
+        _check_header(header, plan, required, optional)
         if plan.problems:
-            return plan
-        rows = _read_rows(reader)
+            return None
+        return header, _read_rows(reader)
     except csv.Error as exc:
         plan.problems.append(_unreadable(reader.line_num, exc))
-        return plan
-    resolve = None if resolve_postcodes is None else resolve_postcodes(
-        _postcodes(header, rows))
-    plan.rows = [_plan_row(line, header, cells, actor, directory, resolve, today)
-                 for line, cells in rows]
+        return None
+
+
+def check_row_count(plan: ImportPlan, noun: str) -> None:
+    """Add a file problem when the file holds no rows or more than :data:`MAX_ROWS`."""
     if len(plan.rows) > MAX_ROWS:
-        plan.problems.append(f"the file has {len(plan.rows)} reports; import at most "
+        plan.problems.append(f"the file has {len(plan.rows)} {noun}; import at most "
                              f"{MAX_ROWS} at a time")
     if not plan.rows and not plan.problems:
-        plan.problems.append("the file has a header but no reports")
-    return plan
+        plan.problems.append(f"the file has a header but no {noun}")
 
 
 def _read_rows(reader) -> list[tuple[int, list[str]]]:
@@ -176,15 +198,16 @@ def _unreadable(line: int, exc: csv.Error) -> str:
     return f"line {line}: the file cannot be read as CSV ({exc}); save it again as 'CSV UTF-8'"
 
 
-def _check_header(header: list[str], plan: ImportPlan) -> None:
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+def _check_header(header: list[str], plan: ImportPlan, required: tuple[str, ...],
+                  optional: tuple[str, ...]) -> None:
+    missing = [name for name in required if name not in header]
+    unknown = [name for name in header if name not in required + optional]
     repeated = sorted({name for name in header if header.count(name) > 1})
     if missing:
         plan.problems.append(f"line 1: missing column(s) {', '.join(missing)}")
     if unknown:
         plan.problems.append(f"line 1: unknown column(s) {', '.join(unknown)}; the columns "
-                             f"are {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}")
+                             f"are {', '.join(required + optional)}")
     if repeated:
         plan.problems.append(f"line 1: column(s) {', '.join(repeated)} appear more than once")
 
@@ -224,15 +247,7 @@ def run_import(store: Store, actor: Actor, plan: ImportPlan, *,
         When the file has problems, or some rows are invalid and ``only_valid`` is False.
         Nothing is imported then.
     """
-    require_role(actor, "member")
-    if actor.user_id is None or actor.organisation_id is None:
-        raise PermissionDenied("imports are made by an account of an organisation")
-    if plan.problems:
-        raise ImportRefused("the file cannot be imported: " + "; ".join(plan.problems))
-    if plan.invalid and not only_valid:
-        raise ImportRefused(
-            f"{len(plan.invalid)} of {len(plan.rows)} rows have problems, so nothing was "
-            "imported. Correct them, or choose to import only the valid rows.")
+    check_importable(actor, plan, only_valid)
     try:
         result = _store_rows(store, actor, plan)
     except IntegrityError:
@@ -242,16 +257,41 @@ def run_import(store: Store, actor: Actor, plan: ImportPlan, *,
     return result
 
 
+def check_importable(actor: Actor, plan: ImportPlan, only_valid: bool) -> None:
+    """Raise unless ``actor`` may import the checked file now (see :func:`run_import`)."""
+    require_role(actor, "member")
+    if actor.user_id is None or actor.organisation_id is None:
+        raise PermissionDenied("imports are made by an account of an organisation")
+    if plan.problems:
+        raise ImportRefused("the file cannot be imported: " + "; ".join(plan.problems))
+    if plan.invalid and not only_valid:
+        raise ImportRefused(
+            f"{len(plan.invalid)} of {len(plan.rows)} rows have problems, so nothing was "
+            "imported. Correct them, or choose to import only the valid rows.")
+
+
 def _store_rows(store: Store, actor: Actor, plan: ImportPlan) -> ImportResult:
+    return store_batch(store, actor, plan, Report, "report", add_report)
+
+
+AddRow = Callable[..., int]
+"""Inserts one clean row (``session, actor, clean, now, dedupe_key=, import_batch_id=``)."""
+
+
+def store_batch(store: Store, actor: Actor, plan: ImportPlan, model: type, record_kind: str,
+                add: AddRow) -> ImportResult:
+    """Store the valid rows of ``plan`` not stored before (by their key in ``model``'s
+    ``dedupe_key``) in one transaction, with their import batch and its audit entry."""
     now = datetime.now(UTC)
     with store.write() as session:
         keys = [row.key for row in plan.valid]
-        known = set(session.scalars(select(Report.dedupe_key)
-                                    .where(Report.dedupe_key.in_(keys))))
+        known = set(session.scalars(select(model.dedupe_key)
+                                    .where(model.dedupe_key.in_(keys))))
         batch = ImportBatch(organisation_id=actor.organisation_id, imported_by=actor.user_id,
                             imported_at=now, file_name=plan.file_name[:255],
                             file_sha256=plan.sha256, rows_in_file=len(plan.rows),
-                            rows_imported=0, rows_duplicate=0, rows_invalid=len(plan.invalid))
+                            rows_imported=0, rows_duplicate=0, rows_invalid=len(plan.invalid),
+                            record_kind=record_kind)
         session.add(batch)
         session.flush()
         for row in plan.valid:
@@ -259,8 +299,7 @@ def _store_rows(store: Store, actor: Actor, plan: ImportPlan) -> ImportResult:
                 batch.rows_duplicate += 1
                 continue
             known.add(row.key)
-            add_report(session, actor, row.report, now, dedupe_key=row.key,
-                       import_batch_id=batch.id)
+            add(session, actor, row.report, now, dedupe_key=row.key, import_batch_id=batch.id)
             batch.rows_imported += 1
         record(session, actor, "import", "import_batch", batch.id,
                {"rows_imported": (None, batch.rows_imported),

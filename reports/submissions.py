@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reports.areas import AreaDirectory, PostcodeResolver
 from reports.audit import Actor, record
 from reports.auth import PermissionDenied
 from reports.models import Report, User
+from reports.once import form_key, store_once, stored_id
 from reports.ratelimit import check_submission_allowed
 from reports.store import Store
 from reports.validation import CleanReport, FieldError, ReportInput, check_report
@@ -60,30 +59,18 @@ def submit_report(
                          today=today)
     if check.report is None:
         raise InvalidReport(check.errors)
-    key = None if submission_key is None else _form_key(actor, submission_key)
-    try:
-        return _store_report(store, actor, check.report, key, now or datetime.now(UTC))
-    except IntegrityError:
-        # The same submission key committed concurrently: answer with that report.
-        with store.read() as session:
-            found = session.scalar(select(Report.id).where(Report.dedupe_key == key))
-        if found is None:
-            raise
-        return found
-
-
-def _form_key(actor: Actor, submission_key: str) -> str:
-    digest = hashlib.sha256(f"{actor.user_id}\n{submission_key}".encode()).hexdigest()
-    return f"form:{digest}"
+    key = form_key(actor, submission_key)
+    moment = now or datetime.now(UTC)
+    return store_once(store, Report, key,
+                      lambda: _store_report(store, actor, check.report, key, moment))
 
 
 def _store_report(store: Store, actor: Actor, clean: CleanReport, key: str | None,
                   now: datetime) -> int:
     with store.write() as session:
-        if key is not None:
-            existing = session.scalar(select(Report.id).where(Report.dedupe_key == key))
-            if existing is not None:
-                return existing
+        existing = stored_id(session, Report, key)
+        if existing is not None:
+            return existing
         user = session.scalars(
             select(User).where(User.id == actor.user_id).with_for_update()
         ).one()

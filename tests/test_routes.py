@@ -1,15 +1,21 @@
 """The app's own HTTP routes, over real HTTP from ``streamlit run app.py``: the map's tiles
-(Range requests, as the browser's PMTiles reader makes them) and the map's scripts."""
+(Range requests, as the browser's PMTiles reader makes them), the map's scripts and the
+Atom feed of stories (invented records)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from xml.etree import ElementTree
 
 import pytest
 import requests
 
 from bench.national import app_environment
 from bench.server import AppServer, app_server
+from reports.store import open_store
+from reports.stories import submit_story
+from tests.fixtures.reports.good_relations import seed_work, story
+from tests.fixtures.reports.helpers import bootstrap
 from ui.routes import ASSET_VERSION, ASSETS, asset_url
 
 ARCHIVE = "tiles_lsoa-0123456789abcdef.pmtiles"
@@ -17,8 +23,12 @@ CONTENT = bytes(range(256)) * 40
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[AppServer]:
-    cache = tmp_path_factory.mktemp("routes-cache")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("routes-cache")
+
+
+@pytest.fixture(scope="module")
+def server(cache) -> Iterator[AppServer]:
     (cache / "tiles").mkdir()
     (cache / "tiles" / ARCHIVE).write_bytes(CONTENT)
     (cache / "tiles" / "notes.txt").write_text("not a tile")
@@ -70,3 +80,25 @@ def test_the_map_scripts_are_served_by_the_app(server):
     escape = requests.get(f"{server.url}/map-assets/{ASSET_VERSION}/../../settings.py",
                           timeout=10)
     assert b"BaseSettings" not in escape.content  # the browser's path, not the project's
+
+
+def test_the_story_feed_is_atom_with_only_published_consented_words(server, cache):
+    store = open_store(url=f"sqlite:///{cache / 'reports.db'}")
+    try:
+        people = bootstrap(store)
+        seeded = seed_work(store, people, name_organisation=False)
+        submit_story(store, people["thames"], story(  # pending: not in the feed
+            seeded["activity"], title="Invented: <b>not yet</b>"))
+    finally:
+        store.dispose()
+    answer = requests.get(f"{server.url}/feeds/stories.atom", timeout=30)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("application/atom+xml")
+    feed = ElementTree.fromstring(answer.content)
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = feed.findall(f"{atom}entry")
+    assert [e.findtext(f"{atom}title") for e in entries] == ["Invented: a league of their own"]
+    content = entries[0].findtext(f"{atom}content")
+    assert "Invented story text" in content and "Invented quote" in content
+    assert "Thamesbury Together" not in answer.text and "@" not in content
+    assert entries[0].findtext(f"{atom}author/{atom}name") == "A member organisation"

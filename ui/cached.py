@@ -131,6 +131,23 @@ def load_hierarchy() -> pd.DataFrame:
                                .astype("string"))
 
 
+@st.cache_resource(ttl=3600, show_spinner=False, max_entries=2)
+def _ward_lookup(cache_dir: str, stamp: float) -> pd.DataFrame:
+    return open_cache().load_table(WARD_LOOKUP)
+
+
+def load_ward_lookup() -> pd.DataFrame:
+    """The LSOA 2021 → ward 2024 → district 2024 lookup (shared by every session: read
+    only).
+
+    Raises
+    ------
+    NotCachedError
+        When the lookup has not been fetched.
+    """
+    return _ward_lookup(str(get_settings().cache_dir), manifest_stamp())
+
+
 @st.cache_data(ttl=3600, show_spinner=False)
 def _available(cache_dir: str, stamp: float, level: str) -> list[str]:
     rows = load_joined(level)

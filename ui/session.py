@@ -86,7 +86,7 @@ def sign_out() -> None:
     end_session(get_store(), st.session_state.get(TOKEN_KEY))
     st.session_state[TOKEN_KEY] = None
     for key in list(st.session_state):
-        if str(key).startswith(("submit_", "mod_", "signin_")):
+        if str(key).startswith(("submit_", "mod_", "signin_", "area_", "act_", "story_")):
             del st.session_state[key]
 
 

@@ -1,5 +1,6 @@
 """Moderation: the queue of pending reports, approve / reject / edit with notes, the audit
-trail, and bulk import of a CSV file with row-level errors (moderators only)."""
+trail, bulk import of a CSV file with row-level errors, and members' stories to publish or
+return (moderators only)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from ui.reports_view import (
     require_directory,
 )
 from ui.session import describe, require_actor
+from ui.story_moderation import render_story_moderation
 from ui.table_download import render_table_download
 
 st.title("Moderation")
@@ -51,7 +53,7 @@ def _done(ok: bool, message: str) -> None:
     st.rerun()
 
 
-queue_tab, import_tab = st.tabs(["Queue", "Bulk import"])
+queue_tab, import_tab, stories_tab = st.tabs(["Queue", "Bulk import", "Stories"])
 
 with queue_tab:
     queue = moderation_queue(store, actor)
@@ -170,3 +172,6 @@ with import_tab:
                 _done(True, f"Imported {result.imported} reports (batch {result.batch_id}); "
                             f"{result.duplicates} were already imported and "
                             f"{result.invalid} rows with problems were left out.")
+
+with stories_tab:
+    render_story_moderation(store, actor)

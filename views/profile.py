@@ -30,6 +30,7 @@ from ui.profile_view import (
 )
 from ui.sidebar import current_view, set_view
 from ui.table_download import render_table_download
+from ui.work_view import render_work_here, work_directory
 
 LOCAL_NAMES_SOURCE = ("Neighbourhood names: House of Commons Library MSOA names (Open Parliament "
                       "Licence v3.0); wards: ONS LSOA to ward lookup, December 2024 (Open "
@@ -111,6 +112,8 @@ reports = load_report_rows(profile.area_code, profile.level)
 st.caption(reports_text(reports))
 if reports is not None and not reports.empty:
     st.dataframe(reports, hide_index=True)
+
+render_work_here(profile.area_code, work_directory())
 
 st.subheader("Sources")
 st.caption("Only the datasets behind the figures above, as stored in the cache, with the "
