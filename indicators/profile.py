@@ -93,6 +93,9 @@ class Profile:
         (:func:`indicators.profile_segregation.random_placement_table`); empty otherwise.
     seg_unit : str or None
         The small areas segregation was computed across (``lsoa`` or ``msoa``).
+    custom_noun : str
+        What a custom area is called ("service area"; :mod:`indicators.custom_area`);
+        empty for an official area.
     """
 
     area_code: str
@@ -107,10 +110,11 @@ class Profile:
     sources: list[str] = field(default_factory=list)
     random_placement: pd.DataFrame = field(default_factory=pd.DataFrame)
     seg_unit: str | None = None
+    custom_noun: str = ""
 
     @property
     def noun(self) -> str:
-        return LEVEL_NOUNS[self.level][0]
+        return self.custom_noun or LEVEL_NOUNS[self.level][0]
 
     @property
     def plural(self) -> str:
