@@ -194,19 +194,34 @@ def _segregation(area: CustomArea, counts: pd.DataFrame) -> dict[str, object]:
     return out
 
 
-def _police(area: CustomArea, months: pd.DataFrame, population: object) -> dict[str, object]:
+def sum_lsoa_months(area: CustomArea, months: pd.DataFrame) -> pd.DataFrame:
+    """Police counts of ``area`` by month from those of its LSOAs (``joined_area_month``
+    rows of level ``lsoa``): a month is missing when any of its LSOAs lacks it, as for
+    MSOAs and districts.
+
+    Returns
+    -------
+    DataFrame
+        area_code (the area's code), month and one Int64 column per police category.
+    """
     values = list(POLICE_CATEGORIES.values())
     mine = months[months["area_code"].isin(area.lsoas)]
     if mine.empty:
-        return {}
+        return pd.DataFrame(columns=["area_code", "month", *values])
     grouped = mine.groupby("month")
     sums = grouped[values].sum()
-    complete = grouped.size() == len(set(area.lsoas) & set(months["area_code"]))
+    complete = grouped.size() == len(set(area.lsoas))  # an LSOA without rows: no data
     gaps = mine[values].isna().groupby(mine["month"]).any().any(axis=1) | ~complete
     sums = sums.mask(gaps, other=pd.NA).reset_index().assign(area_code=area.code)
+    return sums[["area_code", "month", *values]].astype({v: "Int64" for v in values})
+
+
+def _police(area: CustomArea, months: pd.DataFrame, population: object) -> dict[str, object]:
+    sums = sum_lsoa_months(area, months)
+    if sums.empty:
+        return {}
     indicators = compute_police_indicators(
-        sums.astype({v: "Int64" for v in values}),
-        pd.DataFrame({"population_2021": [population]}, index=[area.code]), BuildLog())
+        sums, pd.DataFrame({"population_2021": [population]}, index=[area.code]), BuildLog())
     return {} if indicators.empty else indicators.iloc[0].to_dict()
 
 
@@ -286,4 +301,4 @@ def lsoa_codes(codes: Sequence[str]) -> tuple[str, ...]:
 
 
 __all__ = ["CustomArea", "build_custom_profile", "check_lsoas",
-           "comparison_level", "compute_custom_row", "lsoa_codes"]
+           "comparison_level", "compute_custom_row", "lsoa_codes", "sum_lsoa_months"]

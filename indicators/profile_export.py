@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,8 +180,13 @@ def _pdf_table(pdf: FPDF, table: pd.DataFrame, widths: tuple[int, ...]) -> None:
             grid.row([str(v) for v in row])
 
 
-def render_pdf(profile: Profile, sources: list[Source], charts: list[Chart]) -> bytes:
-    """The profile as an A4 PDF with the charts as images."""
+def render_pdf(profile: Profile, sources: list[Source], charts: list[Chart],
+               sections: Sequence[Callable[[FPDF], None]] = ()) -> bytes:
+    """The profile as an A4 PDF with the charts as images.
+
+    ``sections`` write further sections after the similar areas, before the sources (the
+    bid's "What we do here and what changed", :mod:`indicators.effect_export`).
+    """
     pdf = _ProfilePDF(format="A4")
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
@@ -226,6 +232,8 @@ def render_pdf(profile: Profile, sources: list[Source], charts: list[Chart]) -> 
     else:
         pdf.ln(1)
         _pdf_table(pdf, similar, (50, 30, 50, 20))
+    for section in sections:
+        section(pdf)
     heading("Sources")
     for s in sources:
         _para(pdf, 4.5, f"{s.title} ({s.vintage}{_fetched(s)}). "
