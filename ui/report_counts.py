@@ -22,6 +22,7 @@ from reports.aggregate import (
     public_table,
     reports_version,
 )
+from reports.area_sets import area_set_counts
 from reports.store import database_url
 from settings import get_settings
 from ui.cached import manifest_stamp
@@ -58,13 +59,23 @@ def _cube(cache_dir: str, stamp: float, url: str, version: tuple[int, int, int])
     return Cube(cells, [])
 
 
+def _current_cube() -> Cube:
+    settings = get_settings()
+    return _cube(str(settings.cache_dir), manifest_stamp(), database_url(),
+                 reports_version(get_store()))
+
+
+def load_area_set_counts(code: str, lsoas: list[str]) -> pd.DataFrame:
+    """Suppressed monthly counts of approved reports in a set of LSOAs (a service area),
+    from the same cube (:func:`reports.area_sets.area_set_counts`)."""
+    return area_set_counts(_current_cube(), get_directory(), code, lsoas)
+
+
 def load_public_counts(level: Level, by: Breakdown, period: Period,
                        areas: list[str] | None = None) -> pd.DataFrame:
     """Suppressed counts and rates of approved reports (see ``load_report_counts``).
 
     Raises whatever opening the store or the area lookups raises; pages say so.
     """
-    settings = get_settings()
-    cube = _cube(str(settings.cache_dir), manifest_stamp(), database_url(),
-                 reports_version(get_store()))
-    return public_table(cube, get_directory(), level=level, by=by, period=period, areas=areas)
+    return public_table(_current_cube(), get_directory(), level=level, by=by, period=period,
+                        areas=areas)
