@@ -129,3 +129,26 @@ def search_areas(
     found = pool.assign(_rank=rank, _level=pool["level"].map(size_order))
     found = found[found["_rank"] < 3].sort_values(["_rank", "_level", "area_name"])
     return found.drop(columns=["_rank", "_level"]).head(limit)
+
+
+def lsoas_of_wards(ward_lookup: pd.DataFrame, ward_codes: list[str]) -> list[str]:
+    """The LSOA 2021 codes lying in the given wards, sorted.
+
+    Parameters
+    ----------
+    ward_lookup
+        ``lookup_lsoa21_ward24_lad24``: lsoa21_code, ward24_code (one row per LSOA; an
+        LSOA lies in the ward holding most of its population).
+    ward_codes
+        Ward 2024 codes (E05…).
+    """
+    rows = ward_lookup[ward_lookup["ward24_code"].isin(ward_codes)]
+    return sorted(rows["lsoa21_code"].astype(str).unique())
+
+
+def wards(ward_lookup: pd.DataFrame) -> pd.DataFrame:
+    """One row per ward: ward24_code, ward24_name, lad24_code, lad24_name, by district and
+    ward name."""
+    columns = ["ward24_code", "ward24_name", "lad24_code", "lad24_name"]
+    return (ward_lookup[columns].drop_duplicates("ward24_code")
+            .sort_values(["lad24_name", "ward24_name"]).reset_index(drop=True))

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     Time,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -73,7 +74,7 @@ class User(Base):
 
 
 class ImportBatch(Base):
-    """One CSV file imported by one account."""
+    """One CSV file of tension reports or activities imported by one account."""
 
     __tablename__ = "import_batches"
 
@@ -87,6 +88,9 @@ class ImportBatch(Base):
     rows_imported: Mapped[int] = mapped_column(Integer)
     rows_duplicate: Mapped[int] = mapped_column(Integer)
     rows_invalid: Mapped[int] = mapped_column(Integer)
+    # What the file held: "report" (tension reports) or "activity".
+    record_kind: Mapped[str] = mapped_column(String(20), default="report",
+                                             server_default="report")
 
 
 class Report(Base):
@@ -168,3 +172,101 @@ class AuditEntry(Base):
     entity_id: Mapped[int] = mapped_column(Integer)
     changes: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- good relations work
+
+
+class ServiceArea(Base):
+    """Where a member organisation works: a named set of 2021 LSOAs (``service_area_lsoas``).
+
+    ``list_in_directory`` is the organisation's consent to show this area, with its name,
+    in the public "Who works where" directory. Retired areas keep their rows (activities
+    point at them) but are no longer offered or listed.
+    """
+
+    __tablename__ = "service_areas"
+    __table_args__ = (UniqueConstraint("organisation_id", "name",
+                                       name="uq_service_areas_organisation_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    list_in_directory: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ServiceAreaLsoa(Base):
+    """One LSOA 2021 of a service area."""
+
+    __tablename__ = "service_area_lsoas"
+    __table_args__ = (Index("ix_service_area_lsoas_lsoa", "lsoa_code"),)
+
+    service_area_id: Mapped[int] = mapped_column(ForeignKey("service_areas.id"),
+                                                 primary_key=True)
+    lsoa_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+
+
+class Activity(Base):
+    """One piece of good relations work recorded by a member organisation.
+
+    Counted in public aggregates (suppressed like tension reports) unless withdrawn.
+    """
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_organisation", "organisation_id"),
+                      Index("ix_activities_service_area", "service_area_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    service_area_id: Mapped[int] = mapped_column(ForeignKey("service_areas.id"))
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    people_reached: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+
+
+class ActivityApproach(Base):
+    """One approach (arts, sport, …) an activity uses; an activity has one or more."""
+
+    __tablename__ = "activity_approaches"
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), primary_key=True)
+    approach: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class Story(Base):
+    """A member's story of one activity, public once a moderator approves it.
+
+    ``consent_publish`` must be given to submit; ``name_organisation`` is the separate
+    consent to show the organisation's name beside the story. Stories never name people.
+    """
+
+    __tablename__ = "stories"
+    __table_args__ = (Index("ix_stories_status", "status", "published_at"),
+                      Index("ix_stories_activity", "activity_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    quote: Mapped[str | None] = mapped_column(Text)
+    consent_publish: Mapped[bool] = mapped_column(Boolean)
+    name_organisation: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(20))
+    moderated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    moderation_note: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)

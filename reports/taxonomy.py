@@ -1,4 +1,5 @@
-"""The words of a tension report: categories, tension levels, statuses and roles.
+"""The words of the report store: tension report categories, tension levels, statuses and
+roles; the kinds and approaches of good relations work and the statuses of stories.
 
 Each category and level has a stable id (stored in the database and used in CSV files),
 a short label and a plain-English description shown next to the form and the charts.
@@ -78,10 +79,54 @@ ROLES: tuple[Term, ...] = (
          "Everything a moderator can do, plus managing organisations and accounts."),
 )
 
+KINDS: tuple[Term, ...] = (
+    Term("voice_agency", "Strengthening the voice and agency of marginalised groups",
+         "Helping groups that are rarely heard to speak for themselves and take part in "
+         "decisions about their area."),
+    Term("understanding", "Building understanding between identity groups",
+         "Bringing people of different backgrounds, faiths or identities to learn about "
+         "and from each other."),
+    Term("common_purpose", "Bringing people together for a common purpose or place",
+         "Shared projects around a place or a common interest: a park, a festival, a "
+         "food bank, a team."),
+    Term("tackling_tensions", "Tackling tensions directly through mediation and dialogue",
+         "Working with the people or groups in a dispute or a tense situation to calm it "
+         "and settle it."),
+    Term("capacity_building", "Capacity building",
+         "Training, mentoring and support that help people and organisations do good "
+         "relations work themselves."),
+    Term("campaigning_policy", "Campaigning and policy work",
+         "Changing what councils, agencies, funders or government do, or what the public "
+         "thinks, about community relations."),
+)
+
+APPROACHES: tuple[Term, ...] = (
+    Term("arts", "Arts", "Music, drama, film, visual arts, writing, heritage."),
+    Term("sport", "Sport", "Sport, games and physical activity."),
+    Term("advocacy_signposting", "Advocacy and signposting",
+         "Speaking up for people and pointing them to the help they need."),
+    Term("community_development", "Community development and organising",
+         "Helping residents organise, set up groups and act together."),
+    Term("dialogue_mediation", "Dialogue and mediation",
+         "Facilitated conversations, mediation, restorative meetings."),
+    Term("other", "Other", "Any other approach."),
+)
+
+STORY_STATUSES: tuple[Term, ...] = (
+    Term("pending", "Waiting for a moderator", "Submitted, not yet reviewed."),
+    Term("approved", "Published", "Approved by a moderator; shown on the Stories page, in "
+                                  "area profiles and in the feed."),
+    Term("returned", "Returned", "Sent back to the organisation; the moderator's note says "
+                                 "what to change. Change it and send it again."),
+    Term("withdrawn", "Withdrawn", "Withdrawn by the organisation; not shown."),
+)
+
 CATEGORY_IDS = tuple(term.id for term in CATEGORIES)
 TENSION_LEVEL_IDS = tuple(term.id for term in TENSION_LEVELS)
 STATUS_IDS = tuple(term.id for term in STATUSES)
 ROLE_IDS = tuple(term.id for term in ROLES)
+KIND_IDS = tuple(term.id for term in KINDS)
+APPROACH_IDS = tuple(term.id for term in APPROACHES)
 
 
 def find_term(terms: tuple[Term, ...], text: str) -> Term | None:

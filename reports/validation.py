@@ -126,7 +126,7 @@ def _check_date(value: date | str | None, today: date, errors: list[FieldError])
     if _blank(value):
         errors.append(FieldError("incident_date", "Give the date of the incident."))
         return None
-    parsed = value if isinstance(value, date) else _parse_date(str(value).strip())
+    parsed = value if isinstance(value, date) else parse_date(str(value).strip())
     if isinstance(parsed, datetime):
         parsed = parsed.date()
     if parsed is None:
@@ -144,7 +144,8 @@ def _check_date(value: date | str | None, today: date, errors: list[FieldError])
     return None
 
 
-def _parse_date(text: str) -> date | None:
+def parse_date(text: str) -> date | None:
+    """``2024-03-31`` or ``31/03/2024`` as a date; None when it is neither."""
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return datetime.strptime(text, pattern).date()
