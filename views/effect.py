@@ -6,12 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.custom_area_view import (
+    kind_label,
     load_custom_profile,
     load_effect,
     render_downloads,
     render_effect,
     service_area_of,
-    kind_label,
     visible_activities,
 )
 from ui.first_run import render_first_run
