@@ -124,7 +124,8 @@ def compute_series(counts: pd.DataFrame, residents: dict[str, float], treated: s
         One row per month of the window (``window`` before, ``window`` from the start):
         month, period (``before``/``after``), area_count, area_shown, area_rate,
         similar_count, similar_rate, gap, withheld (some count of the month is withheld),
-        complete (every area has a number for the month).
+        complete (every area has a number for the month), then ``rate:<code>``, each
+        similar area's own rate (NA when its count is missing or withheld).
 
     Raises
     ------
@@ -163,6 +164,8 @@ def compute_series(counts: pd.DataFrame, residents: dict[str, float], treated: s
     })
     table["gap"] = table["area_rate"] - table["similar_rate"]
     table["complete"] = wide.notna().all(axis=1).to_numpy()
+    for other in others:
+        table[f"rate:{other}"] = (wide[other] / residents[other] * PER).to_numpy()
     return table
 
 

@@ -100,6 +100,11 @@ def build_effect(area_code: str, area_name: str, residents: float, activity: str
         The first and last month the report store covers (a month outside it has no data,
         not zero reports); None when there are no reports at all.
     """
+    if similar.empty:
+        return EffectReport(area_code, area_name, activity, kind, start, similar, [
+            _no_data(ident, label, "No similar areas to compare with: the service area "
+                     "lacks one of the three measures they are matched on.")
+            for ident, label in LABELS.items()])
     people = {area_code: float(residents),
               **{str(r.area_code): float(r.population_2021) for r in similar.itertuples()}}
     measures = []
@@ -149,19 +154,30 @@ def _report_months(reports: pd.DataFrame, areas: list[str], start: str,
     return table.astype({"count": "Int64", "shown": "string"})
 
 
-def series_table(measure: Measure, area_name: str) -> pd.DataFrame:
-    """A measure's months as shown: counts as published, rates to one decimal."""
+def series_table(measure: Measure, area_name: str,
+                 similar: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A measure's months as shown: counts as published, rates to one decimal, and each
+    similar area's own rate when ``similar`` (area_code, area_name) is given."""
+    names = {} if similar is None else dict(zip(similar["area_code"].astype(str),
+                                                similar["area_name"].astype(str), strict=True))
+    each = [c for c in measure.series.columns if c.startswith("rate:")] if names else []
     rows = []
-    for r in measure.series.itertuples():
+    for r in measure.series.to_dict("records"):
+        count = r["area_shown"] if measure.id == REPORTS else r["area_count"]
         rows.append({
-            "Month": r.month, "Before or after the start": r.period,
-            f"{area_name}: count": "" if pd.isna(r.area_shown) else str(r.area_shown)
-            if measure.id == REPORTS else _int(r.area_count),
-            f"{area_name}: per 10,000": _rate(r.area_rate),
-            "Similar areas: count": _int(r.similar_count),
-            "Similar areas: per 10,000": _rate(r.similar_rate),
+            "Month": r["month"], "Before or after the start": r["period"],
+            f"{area_name}: count": _text(count) if measure.id == REPORTS else _int(count),
+            f"{area_name}: per 10,000": _rate(r["area_rate"]),
+            "Similar areas: count": _int(r["similar_count"]),
+            "Similar areas: per 10,000": _rate(r["similar_rate"]),
+            **{f"{names.get(c.removeprefix('rate:'), c)}: per 10,000": _rate(r[c])
+               for c in each},
         })
     return pd.DataFrame(rows)
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def estimates_table(report: EffectReport) -> pd.DataFrame:

@@ -114,3 +114,17 @@ def test_bid_pdf_has_the_section_in_words(setting):
     assert "does not show that the activity caused any change" in text
     assert "Welch" in text and "95% interval" in text
     assert estimates_table(effect)["Difference in differences"].ne("").all()
+
+
+def test_each_similar_area_has_its_own_column_and_no_similar_areas_is_said(setting):
+    area, row, _, similar = setting
+    effect = build_effect(area.code, area.name, row["population_2021"], "Street dialogue",
+                          "Tackling tensions directly", START, similar, police=police(area))
+    table = series_table(effect.measures[0], area.name, effect.similar)
+    for name in similar["area_name"]:
+        assert f"{name}: per 10,000" in table.columns
+    alone = build_effect(area.code, area.name, row["population_2021"], "Street dialogue",
+                         "Tackling tensions directly", START, similar.iloc[0:0],
+                         police=police(area))
+    assert all(m.estimate.status == "no_data" and "No similar areas" in m.estimate.message
+               for m in alone.measures)

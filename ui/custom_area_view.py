@@ -254,7 +254,8 @@ def render_effect(report: EffectReport) -> None:
             st.image(chart.png)
         if not measure.series.empty:
             with st.expander(f"Months of {measure.label}"):
-                st.dataframe(series_table(measure, report.area_name), hide_index=True)
+                st.dataframe(series_table(measure, report.area_name, report.similar),
+                             hide_index=True)
         st.caption(f"Source: {measure.source}." + (
             " Counts 1 to 4 are shown as <5 and counts that would reveal them as [c]."
             if measure.id == REPORTS else ""))
