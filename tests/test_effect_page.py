@@ -12,7 +12,8 @@ from reports.service_areas import create_service_area
 from reports.store import open_store
 from settings import PROJECT_ROOT, get_settings
 from tests.fixtures import service_areas as invented
-from tests.fixtures.reports.helpers import PASSWORD, TODAY, bootstrap
+from tests.fixtures.reports.helpers import TODAY, bootstrap
+from tests.test_submit_page import signed_in as sign_in
 
 EFFECT = str(PROJECT_ROOT / "views" / "effect.py")
 PROFILE = str(PROJECT_ROOT / "views" / "service_area.py")
@@ -42,11 +43,8 @@ def seeded(tmp_path, monkeypatch):
     store.dispose()
 
 
-def signed_in(page: str, email: str = "ana@thamesbury.example") -> AppTest:
-    at = AppTest.from_file(page, default_timeout=120).run()
-    at.text_input(key="signin_page_email").input(email)
-    at.text_input(key="signin_page_password").input(PASSWORD)
-    at.button[0].click().run()
+def signed_in(page: str) -> AppTest:
+    at = sign_in(page, "ana@thamesbury.example", timeout=120)
     assert not at.exception, at.exception
     return at
 
