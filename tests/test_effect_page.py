@@ -98,3 +98,6 @@ def test_service_area_profile_is_public_when_listed(seeded):
     assert any("Dissimilarity" in " ".join(f["Indicator"]) for f in [key])
     assert "6 small areas (LSOAs)" in words(at)
     assert {b.label for b in at.get("download_button")} == {"Download PDF", "Download HTML"}
+    years = next(f for f in frames if "Approved reports" in f.columns)
+    assert list(years["Year"]) == ["2023", "2024", "2025"]
+    assert all(s.isdigit() or s in ("<5", "[c]") for s in years["Approved reports"])

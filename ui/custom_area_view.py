@@ -238,6 +238,28 @@ def render_custom_profile(custom: CustomProfile, k: int = SIMILAR_K) -> None:
                 "matched on.")
     else:
         st.dataframe(similar_display(profile), hide_index=True)
+    st.subheader("Tension reports")
+    render_report_years(custom.area)
+
+
+def render_report_years(area: CustomArea) -> None:
+    """Approved tension reports in the service area by year, suppressed."""
+    if report_store_status():
+        st.caption("No approved tension reports: there is no report database yet.")
+        return
+    try:
+        years = load_area_set_counts(area.code, list(area.lsoas), "year")
+    except Exception:  # noqa: BLE001 - the page says the counts are unavailable
+        st.caption("Report counts are unavailable (the reports database could not be read).")
+        return
+    if years.empty:
+        st.caption("No approved tension reports in this service area.")
+        return
+    st.caption("Approved reports by year of the incident, in the service area's small areas "
+               "(reports given only as a neighbourhood or district are not in them); 1 to 4 "
+               "are shown as <5 and counts that would reveal a small count as [c].")
+    st.dataframe(years[["period", "shown"]].rename(
+        columns={"period": "Year", "shown": "Approved reports"}), hide_index=True)
 
 
 def render_effect(report: EffectReport) -> None:

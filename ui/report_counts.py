@@ -65,10 +65,10 @@ def _current_cube() -> Cube:
                  reports_version(get_store()))
 
 
-def load_area_set_counts(code: str, lsoas: list[str]) -> pd.DataFrame:
-    """Suppressed monthly counts of approved reports in a set of LSOAs (a service area),
-    from the same cube (:func:`reports.area_sets.area_set_counts`)."""
-    return area_set_counts(_current_cube(), get_directory(), code, lsoas)
+def load_area_set_counts(code: str, lsoas: list[str], period: Period = "month") -> pd.DataFrame:
+    """Suppressed counts of approved reports by month or year in a set of LSOAs (a service
+    area), from the same cube (:func:`reports.area_sets.area_set_counts`)."""
+    return area_set_counts(_current_cube(), get_directory(), code, lsoas, period)
 
 
 def load_public_counts(level: Level, by: Breakdown, period: Period,
