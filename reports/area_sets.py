@@ -14,7 +14,9 @@ to work out a small one.  A month's count of the set is therefore shown only whe
     inside it, level by level (its LSOAs; the MSOAs, then districts, all of whose LSOAs
     are in it): this would give the count of its hidden parts;
   - the published count of each official area holding all of it (MSOA, district, region,
-    England) minus the set's count: this would give the count of the rest.
+    England) minus the set's count: this would give the count of the rest;
+  - for a year, the year's count minus the published counts of its months: this would
+    give what its withheld months hold.
 
 Reports given only as an MSOA or district code lie in no LSOA, so they are not in the
 set's count. Differences with other custom areas (one service area inside another) are
@@ -65,8 +67,11 @@ def area_set_counts(cube: Cube, directory: AreaDirectory, code: str, lsoas: Sequ
     totals = mine.groupby("period", observed=True)["count"].sum().astype("int64")
     status = pd.Series(PUBLISHED, index=totals.index)
     status[(totals >= 1) & (totals <= 4)] = PRIMARY
-    for differences in (_inside(cells, directory, members, totals),
-                        _around(cells, directory, members, totals)):
+    checks = [_inside(cells, directory, members, totals),
+              _around(cells, directory, members, totals)]
+    if period == "year":
+        checks.append(_year_less_months(cube, directory, code, lsoas, totals))
+    for differences in checks:
         risky = ((differences >= 1) & (differences <= 4)).any(axis=1)
         status[risky.reindex(status.index, fill_value=False) & (status == PUBLISHED)] = SECONDARY
     published = status == PUBLISHED
@@ -76,6 +81,17 @@ def area_set_counts(cube: Cube, directory: AreaDirectory, code: str, lsoas: Sequ
         "shown": totals.astype("string").where(published, status.map(SHOWN)).to_numpy(),
         "suppressed": (~published).to_numpy(),
     }, columns=COLUMNS).reset_index(drop=True)
+
+
+def _year_less_months(cube: Cube, directory: AreaDirectory, code: str, lsoas: Sequence[str],
+                      totals: pd.Series) -> pd.DataFrame:
+    """Each year's count minus the published counts of its months: what the set's withheld
+    months hold together."""
+    months = area_set_counts(cube, directory, code, lsoas, "month")
+    shown = months.dropna(subset=["count"])
+    by_year = shown.groupby(shown["period"].str.slice(0, 4))["count"].sum()
+    published = by_year.reindex(totals.index.astype(str)).fillna(0).to_numpy()
+    return pd.DataFrame({"months": totals.to_numpy() - published}, index=totals.index)
 
 
 def _published_sums(cells: pd.DataFrame, level: str, codes: set[str]) -> pd.Series:

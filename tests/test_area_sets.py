@@ -53,3 +53,13 @@ def test_a_count_that_a_published_total_would_reveal_the_rest_of_is_withheld():
 def test_months_without_reports_are_absent_and_mean_zero():
     table = counts_of({("E01000001", "2025-01"): 6})
     assert list(table.index) == ["2025-01"]
+
+
+def test_a_year_that_would_give_away_its_small_month_is_withheld():
+    data = {("E01000001", "2025-01"): 3, ("E01000001", "2025-02"): 10}
+    directory = tiny_directory()
+    cube = build_cube(reports(data), directory)
+    months = area_set_counts(cube, directory, "SA1", SET).set_index("period")
+    assert months.loc["2025-01", "shown"] == "<5" and months.loc["2025-02", "shown"] != "<5"
+    years = area_set_counts(cube, directory, "SA1", SET, "year").set_index("period")
+    assert years.loc["2025", "shown"] == "[c]"
