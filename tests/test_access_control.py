@@ -204,12 +204,13 @@ def title(at: AppTest) -> str:
 
 
 def test_navigation_of_a_visitor_lacks_every_member_page():
-    assert {spec.url_path for spec in MEMBER_PAGES} == {"submit", "moderation"}
-    for role, allowed in ((None, set()), ("member", {"submit"}),
-                          ("moderator", {"submit", "moderation"})):
+    private = {"submit", "moderation", "what-changed"}
+    assert {spec.url_path for spec in MEMBER_PAGES} == private
+    for role, allowed in ((None, set()), ("member", {"submit", "what-changed"}),
+                          ("moderator", private)):
         _, specs = build_navigation(role=role)
         shown = {spec.url_path for spec in specs.values()}
-        assert "map" in shown and shown & {"submit", "moderation"} == allowed, role
+        assert "map" in shown and shown & private == allowed, role
 
 
 @pytest.mark.parametrize("spec", MEMBER_PAGES, ids=lambda spec: spec.url_path)
@@ -258,6 +259,7 @@ PUBLIC_VIEWS = [
     ("views/downloads.py", {}, None),
     ("views/about.py", {}, None),
     ("views/sources.py", {}, None),
+    ("views/service_area.py", {"service_area": "1"}, None),
 ]
 
 

@@ -38,6 +38,9 @@ def seeded(tmp_path, monkeypatch):
             title=title, kind="tackling_tensions", approaches=["dialogue_mediation"],
             service_area="Invented: Eastgate estates", start_date=start, end_date=None,
             people_reached="30"), today=TODAY)
+    create_service_area(store, people["river"], "Invented: unlisted riverside",
+                        invented.SERVICE_AREA[:2], list_in_directory=False,
+                        directory=invented.directory())
     invented.seed_reports(store, people["thames"], "2024-07")
     yield store, people
     store.dispose()
@@ -91,6 +94,9 @@ def test_service_area_profile_is_public_when_listed(seeded):
     at = AppTest.from_file(PROFILE, default_timeout=120).run()
     assert not at.exception, at.exception
     assert at.header[0].value == "Invented: Eastgate estates"
+    # the unlisted area of another organisation is not offered to the public
+    assert at.selectbox(key="service_area_pick").options == [
+        "Invented: Eastgate estates (Thamesbury Together)"]
     frames = [d.value for d in at.dataframe]
     key = next(f for f in frames if "Indicator" in f.columns)
     assert any(key["Indicator"].str.startswith("IMD average score"))
