@@ -68,7 +68,7 @@ class CustomProfile(NamedTuple):
 
 def custom_area_of(view: ServiceAreaView) -> CustomArea:
     """The custom area of a stored service area (code ``SA<id>``)."""
-    return CustomArea(f"SA{view.id}", view.name, tuple(view.lsoa_codes))
+    return CustomArea(f"SA{view.id}", view.name, tuple(sorted(view.lsoa_codes)))
 
 
 def _optional(dataset: str) -> pd.DataFrame | None:
