@@ -107,6 +107,9 @@ class Profile:
     unavailable : list of (str, str)
         Key indicators of this kind of area with no value for it, and why (filled in by
         the page, which knows the joined dataset's reasons for empty columns).
+    custom_noun : str
+        What a custom area is called ("service area"; :mod:`indicators.custom_area`);
+        empty for an official area.
     """
 
     area_code: str
@@ -124,10 +127,11 @@ class Profile:
     definitions: pd.DataFrame = field(default_factory=pd.DataFrame)
     editions: list[str] = field(default_factory=list)
     unavailable: list[tuple[str, str]] = field(default_factory=list)
+    custom_noun: str = ""
 
     @property
     def noun(self) -> str:
-        return LEVEL_NOUNS[self.level][0]
+        return self.custom_noun or LEVEL_NOUNS[self.level][0]
 
     @property
     def kind(self) -> str:

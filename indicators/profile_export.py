@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -292,8 +293,13 @@ def _new_pdf(context: ExportContext) -> _ProfilePDF:
 
 
 def render_pdf(profile: Profile, sources: list[Source], charts: list[Chart],
-               context: ExportContext | None = None) -> bytes:
-    """The profile as an A4 PDF with the locator map and the charts as images."""
+               context: ExportContext | None = None,
+               sections: Sequence[Callable[[FPDF], None]] = ()) -> bytes:
+    """The profile as an A4 PDF with the locator map and the charts as images.
+
+    ``sections`` write further sections after the tension reports, before the sources (the
+    bid's "What we do here and what changed", :mod:`indicators.effect_export`).
+    """
     context = context or ExportContext(generated_now())
     pdf = _new_pdf(context)
     pdf.set_font("DejaVu", "B", 18)
@@ -344,6 +350,8 @@ def render_pdf(profile: Profile, sources: list[Source], charts: list[Chart],
     pdf.para(5, reports_text(context.reports))
     if context.reports is not None and not context.reports.empty:
         pdf.grid(context.reports, (40, 40))
+    for section in sections:
+        section(pdf)
     pdf.heading("Sources", keep=15)
     for s in sources:
         pdf.para(4.5, source_line(s))

@@ -99,3 +99,9 @@ def test_methodology_explains_intervals_periods_flags_and_placement(monkeypatch,
                   "police-agreement", "at least 99% agree", "Not yet measured on this cache",
                   "reproduces the published File 10 of 2019"]:
         assert words in text, words
+
+
+def test_what_changed_method_and_caution(monkeypatch, tmp_path):
+    text = all_text(run_page(monkeypatch, tmp_path))
+    assert "Welch" in text and "does not show that the activity caused any change" in text
+    assert "Service areas" in text

@@ -204,9 +204,9 @@ def title(at: AppTest) -> str:
 
 
 def test_navigation_of_a_visitor_lacks_every_member_page():
-    private = {"submit", "moderation", "our-work"}
+    private = {"submit", "moderation", "our-work", "what-changed"}
     assert {spec.url_path for spec in MEMBER_PAGES} == private
-    for role, allowed in ((None, set()), ("member", {"submit", "our-work"}),
+    for role, allowed in ((None, set()), ("member", {"submit", "our-work", "what-changed"}),
                           ("moderator", private)):
         _, specs = build_navigation(role=role)
         shown = {spec.url_path for spec in specs.values()}
@@ -262,6 +262,7 @@ PUBLIC_VIEWS = [
     ("views/sources.py", {}, None),
     ("views/stories.py", {}, None),
     ("views/directory.py", {}, None),
+    ("views/service_area.py", {"service_area": "1"}, None),
 ]
 
 

@@ -28,8 +28,8 @@ def people(tmp_path, monkeypatch):
     store.dispose()
 
 
-def signed_in(page: str, email: str, password: str = PASSWORD) -> AppTest:
-    at = AppTest.from_file(page, default_timeout=30).run()
+def signed_in(page: str, email: str, password: str = PASSWORD, timeout: int = 30) -> AppTest:
+    at = AppTest.from_file(page, default_timeout=timeout).run()
     at.text_input(key="signin_page_email").input(email)
     at.text_input(key="signin_page_password").input(password)
     at.button[0].click().run()

@@ -31,6 +31,12 @@ from ui.reports_view import get_directory, get_store
 __all__ = ["NotPublished", "load_public_counts", "report_store_status"]
 
 
+SERVICE_AREA_COUNTS = ("Tension report counts of a service area are not published: a "
+                       "service area is not an official area, and its counts are not yet "
+                       "among the tables checked together against a solver, so they could "
+                       "give away a small count of an official area.")
+
+
 def report_store_status() -> str | None:
     """None when a report database exists; otherwise why there are no reports to show.
 
@@ -59,13 +65,30 @@ def _cube(cache_dir: str, stamp: float, url: str, version: tuple[int, int, int])
     return Cube(cells, cube.unpublished)
 
 
+def _current_cube() -> Cube:
+    settings = get_settings()
+    return _cube(str(settings.cache_dir), manifest_stamp(), database_url(),
+                 reports_version(get_store()))
+
+
+def load_area_set_counts(code: str, lsoas: list[str], period: Period = "month") -> pd.DataFrame:
+    """Counts of approved reports in a set of LSOAs (a service area): not published.
+
+    Raises
+    ------
+    NotPublished
+        Always, for now: a set of LSOAs is not among the tables the disclosure audit
+        (:mod:`reports.disclosure`) checks together, and a count checked against published
+        counts one relation at a time can be undone by a solver (issue 13).
+    """
+    raise NotPublished(SERVICE_AREA_COUNTS)
+
+
 def load_public_counts(level: Level, by: Breakdown, period: Period,
                        areas: list[str] | None = None) -> pd.DataFrame:
     """Suppressed counts and rates of approved reports (see ``load_report_counts``).
 
     Raises whatever opening the store or the area lookups raises; pages say so.
     """
-    settings = get_settings()
-    cube = _cube(str(settings.cache_dir), manifest_stamp(), database_url(),
-                 reports_version(get_store()))
-    return public_table(cube, get_directory(), level=level, by=by, period=period, areas=areas)
+    return public_table(_current_cube(), get_directory(), level=level, by=by, period=period,
+                        areas=areas)

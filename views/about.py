@@ -12,10 +12,13 @@ import streamlit as st
 
 from data_sources.police_placement import DATASET as AGREEMENT
 from indicators.catalogue import CATALOGUE, LEVELS, THEMES
+from indicators.effect import CAUTION
+from indicators.effect_report import METHOD
 from indicators.provenance_files import OS_STATEMENT
 from indicators.segregation_null import SMALL_GROUP
 from indicators.topics import TOPICS
 from ui.cached import load_provenance, load_status
+from ui.profile_view import escape_markdown
 
 THEME_TITLES = {
     "identifier": "Identifiers (the key columns of every row)",
@@ -372,6 +375,23 @@ can touch on vulnerable people, so only counts are ever public, and small counts
 """)
 
 
+def render_what_changed() -> None:
+    st.markdown(f"""
+**Service areas.** A member organisation's service area is a set of small areas (LSOAs).
+Its profile is computed from them by the rules of the official summaries (the IoD
+population-weighted average score and extent, the share of its LSOAs among England's most
+deprived 10%, segregation across its LSOAs against random placement, police rates over 12
+complete months), and it is ranked among and matched with the neighbourhoods (MSOAs) or
+districts nearest it in size.
+
+**What changed.** {escape_markdown(METHOD)}
+
+{escape_markdown(CAUTION)} Report counts of a service area are suppressed like every public
+count, and also withheld ("[c]") where a published count of an official area would give a
+small count away.
+""")
+
+
 def render_sources() -> None:
     st.write("Every number comes from one of these public datasets, fetched from its "
              "publisher and kept with its provenance. Derived tables (the joined dataset) "
@@ -403,8 +423,9 @@ def render_sources() -> None:
 st.title("About & methodology")
 st.caption("What every number means, how it is worked out, and where it comes from.")
 tabs = st.tabs(["Indicators", "Segregation & diversity", "Deprivation",
-                "Rates, intervals & periods", "Tension reports", "Sources"])
+                "Rates, intervals & periods", "Tension reports", "What changed", "Sources"])
 for tab, render in zip(tabs, [render_indicators, render_segregation, render_deprivation,
-                              render_rates, render_reports, render_sources], strict=True):
+                              render_rates, render_reports, render_what_changed,
+                              render_sources], strict=True):
     with tab:
         render()
