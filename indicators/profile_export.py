@@ -70,6 +70,9 @@ class ExportContext:
         The locator map as PNG; None when the boundaries are not cached.
     locator_note : str
         Why there is no locator map (or what it shows).
+    local_name : str
+        The names people use for the area (a Commons Library MSOA name, wards), "" when
+        none is cached.
     """
 
     generated: str
@@ -77,6 +80,17 @@ class ExportContext:
     reports: pd.DataFrame | None = None
     locator: bytes | None = None
     locator_note: str = ""
+    local_name: str = ""
+
+
+LOCAL_NAMES_SOURCE = ("Neighbourhood names: House of Commons Library MSOA names (Open "
+                      "Parliament Licence v3.0); wards: ONS LSOA to ward lookup, December "
+                      "2024 (Open Government Licence v3.0).")
+
+
+def _local_line(context: ExportContext) -> str:
+    return (f"Known locally as: {context.local_name}. {LOCAL_NAMES_SOURCE}"
+            if context.local_name else "")
 
 
 def generated_now() -> str:
@@ -204,6 +218,8 @@ def render_html(profile: Profile, sources: list[Source], charts: list[Chart],
         + (f", {e(profile.region_name)}" if profile.region_name else "") + "</p>",
         f"<p>{e(_stamp(context))}{link}</p>",
     ]
+    if context.local_name:
+        parts.append(f"<p>{e(_local_line(context))}</p>")
     if context.locator:
         parts += ["<h2>Where it is</h2>", _html_image(context.locator, LOCATOR_ALT)]
     parts += ["<h2>Summary</h2><ul>", *[f"<li>{e(s)}</li>" for s in profile.sentences],
@@ -307,6 +323,8 @@ def render_pdf(profile: Profile, sources: list[Source], charts: list[Chart],
     pdf.set_font("DejaVu", size=9)
     where = f", {profile.region_name}" if profile.region_name else ""
     pdf.para(5, f"{profile.kind} {profile.area_code}{where}")
+    if context.local_name:
+        pdf.para(5, _local_line(context))
     pdf.para(5, _stamp(context))
     if context.link:
         pdf.set_text_color(0, 90, 160)

@@ -73,6 +73,16 @@ def test_pdf_has_every_section_a_funder_asks_for():
     assert "Census 2021 (21 March 2021)" in text
 
 
+def test_the_names_people_use_are_in_the_pdf_and_html_with_their_source():
+    profile = build_profile(districts(), "E06000000", {"E12000001": "North East"})
+    named = context(local_name="Highfields; ward: Stoneygate")
+    first = " ".join(pdf_pages(render_pdf(profile, [], [], named))[0].split())
+    assert "Known locally as: Highfields; ward: Stoneygate" in first
+    assert "House of Commons Library MSOA names" in first
+    assert "Known locally as: Highfields" in render_html(profile, [], [], named)
+    assert "Known locally" not in pdf_pages(render_pdf(profile, [], [], context()))[0]
+
+
 def test_html_says_the_same():
     profile = build_profile(districts(), "E06000000", {"E12000001": "North East"})
     page = render_html(profile, [], [], context(reports=None, locator=None))

@@ -13,6 +13,7 @@ import streamlit as st
 
 from data_sources.cache import open_cache
 from data_sources.errors import NotCachedError
+from geo.hierarchy import local_labels
 from geo.locator import load_locator_shapes
 from indicators.catalogue import CATALOGUE, LEVELS
 from indicators.formatting import format_number, format_value
@@ -199,8 +200,9 @@ def export_context(profile: Profile, link: str) -> ExportContext:
     """What an export says beyond the profile: when, the link back, the tension reports
     and the locator map."""
     locator, _, note = load_locator(profile)
+    local = local_labels(load_hierarchy(), pd.Series([profile.area_code])).iloc[0]
     return ExportContext(generated_now(), link, load_report_rows(profile.area_code, profile.level),
-                         locator, note)
+                         locator, note, str(local or ""))
 
 
 def render_terms(profile: Profile) -> None:

@@ -7,7 +7,12 @@ import streamlit as st
 
 from geo.hierarchy import local_labels
 from indicators.profile import BENCHMARK_NOTE, RANDOM_MARK, comparison_table
-from indicators.profile_export import reports_text, source_line, unavailable_table
+from indicators.profile_export import (
+    LOCAL_NAMES_SOURCE,
+    reports_text,
+    source_line,
+    unavailable_table,
+)
 from indicators.profile_segregation import (
     random_placement_display,
     random_placement_explanation,
@@ -31,10 +36,6 @@ from ui.profile_view import (
 from ui.sidebar import current_view, set_view
 from ui.table_download import render_table_download
 from ui.work_view import render_work_here, work_directory
-
-LOCAL_NAMES_SOURCE = ("Neighbourhood names: House of Commons Library MSOA names (Open Parliament "
-                      "Licence v3.0); wards: ONS LSOA to ward lookup, December 2024 (Open "
-                      "Government Licence v3.0).")
 
 if not data_ready():
     render_first_run("Area profile")
