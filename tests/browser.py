@@ -152,6 +152,9 @@ def widget(driver: WebDriver, testid: str, label: str) -> WebElement:
 def pick_option(driver: WebDriver, label: str, option: str) -> None:
     """Choose ``option`` (its visible text) in the selectbox labelled ``label``, by keyboard."""
     box = widget(driver, "stSelectbox", label).find_element(By.CSS_SELECTOR, "input")
+    # in the middle of the window, so that its list opens on screen (a sidebar with every
+    # page listed puts the lower widgets at the window's foot)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
     box.click()
     box.send_keys(option)
     WebDriverWait(driver, 10).until(lambda d: any(

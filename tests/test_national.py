@@ -124,5 +124,5 @@ def test_religion_birth_and_english_absent_from_the_mirror_leave_empty_documente
     app.query_params.update(indicator="d_muslim", level="lad")
     app.run()
     assert not app.exception, app.exception
-    notes = [t.proto.body for t in app.toast]
+    notes = [w.value for w in app.warning]  # said above the page, once
     assert any("Dissimilarity, Muslim is not available" in n for n in notes), notes

@@ -33,6 +33,7 @@ TABLE_FILES = ("views", "ui", "app.py", "dashboard.py")
 """Where the app's pages and their Streamlit edge live."""
 OTHER_DOWNLOADS = {"ui/table_download.py": "the shared table download",
                    "ui/profile_view.py": "the area profile as PDF and HTML documents",
+                   "ui/custom_area_view.py": "a service area's profile as PDF and HTML",
                    "ui/downloads.py": "the export zip, written by indicators.export"}
 
 

@@ -171,7 +171,7 @@ def render_table(layer: Layer, view: View, file_stem: str) -> None:
     """
     st.subheader("The values on the map")
     # Name and value first, so that a phone's narrow screen shows both; code and note last.
-    last = [c for c in ("Code", "Note") if c in layer.table.columns]
+    last = [c for c in ("Local name", "Code", "Note") if c in layer.table.columns]
     table = layer.table[[c for c in layer.table.columns if c not in last] + last]
     shown = table
     if len(table) > TABLE_PAGE:
