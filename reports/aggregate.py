@@ -13,13 +13,13 @@ organisations.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
 from sqlalchemy import func, select
 
 from reports.areas import AGGREGATE_LEVELS, AreaDirectory
@@ -38,10 +38,10 @@ Level = Literal["lsoa", "msoa", "lad", "region", "country"]
 Breakdown = Literal["category", "tension_level", "all"]
 Period = Literal["month", "year"]
 Table = tuple[str, str, str]  # level, period kind, breakdown
+COUNTED = ("area_code", "incident_date", "category", "tension_level")
 KEY = ["level", "area_code", "period_kind", "period", "dimension", "group"]
 PUBLIC_COLUMNS = ["area_code", "area_name", "level", "period", "group", "count", "shown",
                   "suppressed", "residents", "rate_per_10k"]
-REST_SUFFIX = "~rest"
 SHOWN = {PRIMARY: "<5", SECONDARY: "[c]", WITHHELD: "[c]"}
 DIMENSIONS = ("all", "category", "tension_level")
 PERIODS = ("month", "year")
@@ -63,6 +63,9 @@ PUBLICATION_STEPS: tuple[tuple[Table, ...], ...] = (
     (("lad", "year", "all"),),
 )
 MAX_SMALL_CELLS = 300
+REST_LEVELS = ("lsoa", "msoa")  # the levels with rest cells (reports placed coarser)
+TABLES: tuple[Table, ...] = tuple((level, period, dimension) for level in AGGREGATE_LEVELS
+                                  for period in PERIODS for dimension in DIMENSIONS)
 
 
 class NotPublished(LookupError):
@@ -89,15 +92,27 @@ class Cube:
 
 
 def load_approved(store: Store) -> pd.DataFrame:
-    """Approved reports, only the fields aggregates need (never free text or submitter)."""
+    """Approved reports, only the fields aggregates need (never free text or submitter).
+
+    Read through the covering index ``ix_reports_counted`` with the driver's own cursor
+    (building SQLAlchemy rows and parsing every date would cost more than the reading);
+    dates come as the driver gives them (ISO text on SQLite) and are parsed once per
+    distinct day when counted (:mod:`reports.cube`).
+    """
     query = select(Report.area_code, Report.incident_date, Report.category,
                    Report.tension_level).where(Report.status == "approved")
     with store.read() as session:
-        rows = session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["area_code", "incident_date", "category",
-                                        "tension_level"])
-    return frame.astype({"area_code": "string", "category": "string",
-                         "tension_level": "string"})
+        connection = session.connection()
+        sql = str(query.compile(dialect=connection.dialect,
+                                compile_kwargs={"literal_binds": True}))
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+    values = np.array(rows, dtype=object).reshape(len(rows), len(COUNTED))
+    return pd.DataFrame(values, columns=list(COUNTED), dtype=object)
 
 
 def reports_version(store: Store) -> tuple[int, int, int]:
@@ -130,29 +145,31 @@ def build_cube(reports: pd.DataFrame, directory: AreaDirectory) -> Cube:
     from reports.cube import CubeCounter
 
     counter = CubeCounter(reports, directory)
-    tables = counter.table_counts()
-    unpublished = publication_plan(counter.small_counts(tables))
-    cells, relations = counter.cells_and_relations(
-        {t: v for t, v in tables.items() if t not in unpublished})
-    status = suppress(cells["count"].to_numpy(), relations, cells["rest"].to_numpy())
+    unpublished = publication_plan(counter.small_count)
+    cells, relations, at_least = counter.cells_and_relations(
+        [table for table in TABLES if table not in unpublished],
+        [table for table in TABLES if table in unpublished and table[0] in REST_LEVELS])
+    status = suppress(cells["count"].to_numpy(), relations, cells["rest"].to_numpy(),
+                      at_least=at_least)
     shown = status != REST
     public = cells.loc[shown, KEY].assign(count=cells["count"].to_numpy()[shown],
                                           status=status[shown])
     return Cube(public.reset_index(drop=True), frozenset(unpublished))
 
 
-def publication_plan(small: dict[Table, int]) -> set[Table]:
+def publication_plan(small: Callable[[Table], int]) -> set[Table]:
     """The tables left out: the fewest steps of :data:`PUBLICATION_STEPS` after which at
     most :data:`MAX_SMALL_CELLS` published counts are 1 to 4 (each one the exact audit has
-    to clear). ``small`` gives each table's number of counts 1 to 4."""
-    left_out: set[Table] = set()
-    remaining = sum(small.values())
-    for step in PUBLICATION_STEPS:
-        if remaining <= MAX_SMALL_CELLS:
-            break
-        left_out.update(step)
-        remaining -= sum(small.get(table, 0) for table in step)
-    return left_out
+    to clear). ``small`` counts a table's counts of 1 to 4; tables are counted coarsest
+    first and a finer one only while the coarser ones leave room, so that tables too thin
+    to publish are never counted."""
+    in_steps = {table for step in PUBLICATION_STEPS for table in step}
+    remaining = sum(small(table) for table in TABLES if table not in in_steps)
+    for position in range(len(PUBLICATION_STEPS) - 1, -1, -1):
+        remaining += sum(small(table) for table in PUBLICATION_STEPS[position])
+        if remaining > MAX_SMALL_CELLS:
+            return {table for step in PUBLICATION_STEPS[:position + 1] for table in step}
+    return set()
 
 
 def load_report_counts(
@@ -260,21 +277,3 @@ def suppression_summary(cube: Cube) -> dict[str, int]:
     return {"published": int(np.sum(status == PUBLISHED)),
             "primary": int(np.sum(status == PRIMARY)),
             "secondary": int(np.sum((status == SECONDARY) | (status == WITHHELD)))}
-
-
-# ---------------------------------------------------------------- counting, vectorised
-def count_cells(reports: pd.DataFrame, directory: AreaDirectory
-                ) -> tuple[pd.DataFrame, csr_matrix]:
-    """Every non-zero cell of every table of the cube and the relations between them.
-
-    Returns
-    -------
-    (DataFrame, scipy.sparse.csr_matrix)
-        Cells with columns level, area_code, period_kind, period, dimension, group, count
-        and rest (a count of reports placed only at a coarser level, area code
-        ``<parent>~rest``); one relation a row, +1 for the parent cell, -1 for each part.
-    """
-    from reports.cube import CubeCounter
-
-    counter = CubeCounter(reports, directory)
-    return counter.cells_and_relations(counter.table_counts())

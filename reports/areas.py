@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -104,6 +105,14 @@ class AreaDirectory:
                 continue
         return cls.from_frames(cache.load_table("lookup_lsoa21_msoa21_lad22"),
                                cache.load_table("lookup_lad22_region"), populations)
+
+    @cached_property
+    def digest(self) -> str:
+        """A short hash of the hierarchy, for stamping what was counted over it."""
+        hashed = pd.util.hash_pandas_object(
+            self.areas[["level", "msoa_code", "lad_code", "region_code"]].astype("string"),
+            index=True)
+        return f"{len(self.areas)}:{int(hashed.sum()) & 0xFFFFFFFFFFFF:x}"
 
     def level_of(self, code: str) -> str | None:
         """The level of a known area code, or None when the code is not known."""

@@ -16,6 +16,8 @@ from scipy.sparse import coo_matrix, csr_matrix
 from reports.areas import AGGREGATE_LEVELS, AreaDirectory
 
 GROUP_BITS, PERIOD_BITS = 7, 12
+Table = tuple[str, str, str]  # level, period kind, breakdown
+REST_SUFFIX = "~rest"
 DIMENSION_NAMES = ("all", "category", "tension_level")
 AREA_RELATION, PERIOD_RELATION = 0, 1  # group relations: 2 (categories), 3 (tension levels)
 
@@ -40,6 +42,14 @@ def _directory_positions(directory: AreaDirectory) -> tuple[np.ndarray, pd.Index
     return codes, index, position
 
 
+def _months(dates) -> np.ndarray:
+    """Months since 1970 of dates given as dates or ISO text."""
+    if len(dates) == 0:
+        return np.zeros(0, dtype=np.int64)
+    parsed = pd.to_datetime(pd.Series(np.asarray(dates, dtype=object))).to_numpy()
+    return parsed.astype("datetime64[M]").astype(np.int64)
+
+
 def _sum_by(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct ``keys`` and the sum of ``weights`` of each."""
     codes, uniques = pd.factorize(keys)
@@ -47,28 +57,35 @@ def _sum_by(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 class CubeCounter:
-    """The cells and relations of one set of reports over one area directory."""
+    """The cells and relations of one set of reports over one area directory.
+
+    Tables are counted only when asked for (:meth:`table`), coarsest first by the
+    publication plan, so that fine tables too thin to publish are never counted.
+    """
 
     def __init__(self, reports: pd.DataFrame, directory: AreaDirectory) -> None:
         self.codes, index, self.position = _directory_positions(directory)
         n = len(self.codes)
-        rows = index.get_indexer(reports["area_code"].astype(object).fillna("").to_numpy())
+        # each distinct value is looked up or parsed once
+        places, place_codes = pd.factorize(reports["area_code"])
+        rows = np.append(index.get_indexer(np.asarray(place_codes, dtype=object)), -1)[places]
         known = rows >= 0
-        dates = pd.to_datetime(reports["incident_date"]).to_numpy()[known]
-        months = dates.astype("datetime64[M]").astype(np.int64)
-        categories, self.category_names = pd.factorize(reports["category"].to_numpy()[known],
-                                                       sort=True)
+        days, distinct_days = pd.factorize(reports["incident_date"])
+        months = _months(distinct_days)[days[known]]
+        categories, self.category_names = pd.factorize(
+            np.asarray(reports["category"], dtype=object)[known], sort=True)
         tensions, self.tension_names = pd.factorize(
-            reports["tension_level"].to_numpy()[known], sort=True)
+            np.asarray(reports["tension_level"], dtype=object)[known], sort=True)
         self.first_month = int(months.min()) if len(months) else 0
         self.n_months = int(months.max()) - self.first_month + 1 if len(months) else 1
         self.first_year = self.first_month // 12  # years since 1970
-        n_cat = len(self.category_names)
         self.n = n
         # the joint count of reports by directory row, month, category and tension level
-        joint = (((rows[known].astype(np.int64) * self.n_months + months - self.first_month)
-                  * n_cat + categories) * max(len(self.tension_names), 1) + tensions)
-        self.joint, self.weight = _sum_by(joint, np.ones(len(joint)))
+        joint, weight = _sum_by(self._joint_key(rows[known], months - self.first_month,
+                                                categories, tensions), np.ones(int(known.sum())))
+        self.joint = (*self._split_joint(joint), weight)
+        self._by_level: dict[tuple[str, bool], tuple[np.ndarray, ...]] = {}
+        self._tables: dict[tuple[Table, bool], tuple[np.ndarray, np.ndarray]] = {}
 
     # ------------------------------------------------------------------ areas
     def area_id(self, level: str, rows: np.ndarray) -> np.ndarray:
@@ -96,43 +113,69 @@ class CubeCounter:
         return parent
 
     # ------------------------------------------------------------------ counting
-    def table_counts(self) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]:
-        """Each table's (level, period kind, breakdown) non-zero cells: keys and counts."""
-        n_cat, n_ten = len(self.category_names), max(len(self.tension_names), 1)
-        rest = self.joint
-        tensions = rest % n_ten
-        rest = rest // n_ten
-        categories = rest % n_cat if n_cat else rest * 0
-        rest = rest // max(n_cat, 1)
-        months = rest % self.n_months
-        rows = rest // self.n_months
-        years = (self.first_month + months) // 12 - self.first_year
-        tables = {}
-        for level in AGGREGATE_LEVELS:
+    def table(self, table: Table, rest_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The non-zero cells of one (level, period kind, breakdown) table: keys and counts
+        (only its rest cells with ``rest_only``)."""
+        if (table, rest_only) not in self._tables:
+            level, kind, dim = table
+            area, months, categories, tensions, weight = self._at_level(level, rest_only)
+            period = (months if kind == "month"
+                      else self.n_months + (self.first_month + months) // 12 - self.first_year)
+            group = {"all": np.zeros_like(months), "category": 1 + categories,
+                     "tension_level": 1 + len(self.category_names) + tensions}[dim]
+            self._tables[(table, rest_only)] = _sum_by(self._key(area, period, group), weight)
+        return self._tables[(table, rest_only)]
+
+    def small_count(self, table: Table) -> int:
+        """How many published cells (not rest cells) of ``table`` hold 1 to 4 reports."""
+        keys, counts = self.table(table)
+        return int(np.sum((counts <= 4) & (self._split(keys)[0] < self.n)))
+
+    def _at_level(self, level: str, rest_only: bool) -> tuple[np.ndarray, ...]:
+        """(area, month, category, tension level, count) of the reports at ``level``
+        (only those counted in its rest areas with ``rest_only``)."""
+        if (level, rest_only) not in self._by_level:
+            rows, months, categories, tensions, weight = self.joint
             area = self.area_id(level, rows)
-            keep = area >= 0
-            for kind, period in (("month", months), ("year", self.n_months + years)):
-                for dim, group in (("all", np.zeros_like(months)),
-                                   ("category", 1 + categories),
-                                   ("tension_level", 1 + n_cat + tensions)):
-                    key = self._key(area[keep], period[keep], group[keep])
-                    tables[(level, kind, dim)] = _sum_by(key, self.weight[keep])
-        return tables
+            keep = area >= self.n if rest_only else area >= 0
+            keys, counts = _sum_by(self._joint_key(area[keep], months[keep], categories[keep],
+                                                   tensions[keep]), weight[keep])
+            self._by_level[(level, rest_only)] = (*self._split_joint(keys), counts)
+        return self._by_level[(level, rest_only)]
 
-    def small_counts(self, tables) -> dict[tuple[str, str, str], int]:
-        """How many published cells (not rest cells) of each table hold 1 to 4 reports."""
-        return {table: int(np.sum((counts <= 4) & (self._split(keys)[0] < self.n)))
-                for table, (keys, counts) in tables.items()}
+    def _joint_key(self, place, months, categories, tensions) -> np.ndarray:
+        n_cat, n_ten = max(len(self.category_names), 1), max(len(self.tension_names), 1)
+        return ((place.astype(np.int64) * self.n_months + months) * n_cat
+                + categories) * n_ten + tensions
 
-    def cells_and_relations(self, tables) -> tuple[pd.DataFrame, csr_matrix]:
-        """The cells of ``tables`` (of :meth:`table_counts`) and the relations among them."""
+    def _split_joint(self, keys: np.ndarray) -> tuple[np.ndarray, ...]:
+        n_cat, n_ten = max(len(self.category_names), 1), max(len(self.tension_names), 1)
+        rest, tensions = np.divmod(keys, n_ten)
+        rest, categories = np.divmod(rest, n_cat)
+        place, months = np.divmod(rest, self.n_months)
+        return place, months, categories, tensions
+
+    def cells_and_relations(self, tables: list[Table], rest_only: list[Table]
+                            ) -> tuple[pd.DataFrame, csr_matrix, np.ndarray]:
+        """The cells of ``tables``, the rest cells of ``rest_only``, the relations among
+        them, and which relations say only that the parent is at least its parts.
+
+        ``rest_only`` are tables not published: their other cells are unknown to everyone,
+        but an attacker who placed reports coarser (a member knows their own reports) knows
+        their rest cells hold 1 or more, how those add up across periods and breakdowns,
+        and that an area holds at least the rest cells beneath it.
+        """
         level_of = {level: code for code, level in enumerate(AGGREGATE_LEVELS)}
-        parts = list(tables.items())
+        parts = ([(table, self.table(table), False) for table in tables]
+                 + [(table, self.table(table, rest_only=True), True) for table in rest_only])
         keys = np.concatenate([p[1][0] for p in parts]) if parts else np.zeros(0, np.int64)
         counts = np.concatenate([p[1][1] for p in parts]) if parts else np.zeros(0, np.int64)
         level_codes = (np.concatenate([np.full(len(p[1][0]), level_of[p[0][0]]) for p in parts])
                        if parts else np.zeros(0, np.int64))
-        return self._frame(keys, counts, level_codes), self._relations(keys)
+        unpublished_parts = (np.concatenate([np.full(len(p[1][0]), p[2]) for p in parts])
+                             if parts else np.zeros(0, bool))
+        return (self._frame(keys, counts, level_codes),
+                *self._relations(keys, unpublished_parts))
 
     def _key(self, area, period, group) -> np.ndarray:
         return ((area.astype(np.int64) << PERIOD_BITS) | period) << GROUP_BITS | group
@@ -145,8 +188,7 @@ class CubeCounter:
     def _frame(self, keys, counts, level_codes) -> pd.DataFrame:
         area, period, group = self._split(keys)
         n_cat = len(self.category_names)
-        codes = np.concatenate([self.codes, np.char.add(self.codes.astype(str), "~rest"),
-                                np.char.add(self.codes.astype(str), "~rest")]).astype(object)
+        codes = _AreaLabels(self.codes)
         month_labels = [str(np.datetime64(self.first_month + m, "M"))
                         for m in range(self.n_months)]
         n_years = (self.first_month + self.n_months - 1) // 12 - self.first_year + 1
@@ -167,40 +209,65 @@ class CubeCounter:
             "rest": area >= self.n,
         })
 
-    def _relations(self, keys: np.ndarray) -> csr_matrix:
-        """Rows (parent cell, kind): +1 for the parent, -1 for each child."""
+    def _relations(self, keys: np.ndarray, unpublished_parts: np.ndarray
+                   ) -> tuple[csr_matrix, np.ndarray]:
+        """Rows (parent cell, kind): +1 for the parent, -1 for each child; and which rows
+        say only "at least": an area whose parts are in a table not published, with the
+        rest cells of those parts (``unpublished_parts``), which count towards its nearest
+        published ancestor."""
         n_cells = len(keys)
         index = pd.Index(keys)
         area, period, group = self._split(keys)
         n_cat = len(self.category_names)
-        parent_area = self.parent_of_area()[area]
-        candidates = []
-        has_parent = parent_area >= 0
-        candidates.append((np.flatnonzero(has_parent),
-                           self._key(parent_area[has_parent], period[has_parent],
-                                     group[has_parent]), AREA_RELATION))
+        parent_of = self.parent_of_area()
+        ancestor = parent_of[area]
+        above = np.full(n_cells, -1, dtype=np.int64)
+        climbing = ancestor >= 0
+        while climbing.any():
+            chosen = np.flatnonzero(climbing)
+            above[chosen] = index.get_indexer(
+                self._key(ancestor[chosen], period[chosen], group[chosen]))
+            climbing &= (above < 0) & unpublished_parts
+            ancestor[climbing] = parent_of[ancestor[climbing]]
+            climbing &= ancestor >= 0
+        candidates = [(np.flatnonzero(above >= 0), above[above >= 0], AREA_RELATION)]
         monthly = period < self.n_months
         year = self.n_months + (self.first_month + period[monthly]) // 12 - self.first_year
-        candidates.append((np.flatnonzero(monthly),
-                           self._key(area[monthly], year, group[monthly]), PERIOD_RELATION))
+        candidates.append((np.flatnonzero(monthly), index.get_indexer(
+            self._key(area[monthly], year, group[monthly])), PERIOD_RELATION))
         grouped = group > 0
         kind = np.where(group[grouped] <= n_cat, 2, 3)
-        candidates.append((np.flatnonzero(grouped),
-                           self._key(area[grouped], period[grouped], 0 * group[grouped]), kind))
+        candidates.append((np.flatnonzero(grouped), index.get_indexer(
+            self._key(area[grouped], period[grouped], 0 * group[grouped])), kind))
         children = np.concatenate([c[0] for c in candidates])
-        parents = index.get_indexer(np.concatenate([c[1] for c in candidates]))
+        parents = np.concatenate([c[1] for c in candidates])
         kinds = np.concatenate([np.broadcast_to(c[2], len(c[0])) for c in candidates])
         found = parents >= 0  # a non-zero cell's parent is non-zero, so it exists
         children, parents, kinds = children[found], parents[found], kinds[found]
         row_keys, row_of = np.unique(parents.astype(np.int64) * 4 + kinds, return_inverse=True)
         n_rows = len(row_keys)
+        at_least = np.zeros(n_rows, dtype=bool)
+        at_least[row_of[(kinds == AREA_RELATION) & unpublished_parts[children]]] = True
         row_index = np.concatenate([row_of, np.arange(n_rows)])
         columns = np.concatenate([children, row_keys // 4])
         signs = np.concatenate([-np.ones(len(children)), np.ones(n_rows)])
-        return coo_matrix((signs, (row_index, columns)), shape=(n_rows, n_cells)).tocsr()
+        matrix = coo_matrix((signs, (row_index, columns)), shape=(n_rows, n_cells)).tocsr()
+        return matrix, at_least
 
 
-def _categorical(codes: np.ndarray, labels: np.ndarray) -> pd.Categorical:
+class _AreaLabels:
+    """The code of every area id: real areas, then the two ranges of rest areas."""
+
+    def __init__(self, codes: np.ndarray) -> None:
+        self.codes = codes
+
+    def __getitem__(self, ids: np.ndarray) -> np.ndarray:
+        n = len(self.codes)
+        labels = self.codes[ids % n].astype(object)
+        return np.where(ids >= n, labels + REST_SUFFIX, labels)
+
+
+def _categorical(codes: np.ndarray, labels) -> pd.Categorical:
     """Labels of ``codes`` as a categorical holding only the labels used."""
     used, compact = np.unique(codes, return_inverse=True)
-    return pd.Categorical.from_codes(compact, labels[used].astype(str))
+    return pd.Categorical.from_codes(compact, np.asarray(labels[used]).astype(str))

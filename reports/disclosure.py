@@ -6,8 +6,11 @@ each of its parts. The attacker knows every published count, that a "<5" cell ho
 4, that a "[c]" cell chosen to protect another holds 5 or more (one withheld instead
 of published as "<5" holds at least 1), and that every count is a whole number; to be on
 the safe side it is also taken to know where reports were placed only at a coarser level
-(such a *rest* count is then 1 or more). A hidden cell is *pinned*
-when those facts leave it a single possible value.
+(such a *rest* count is then 1 or more), in every table, published or not: a
+member knows their own reports. Where a table is not published, its cells are free
+parts, so the relation of an area to them says only that the area holds at least the
+rest counts beneath it (an *at least* row). A hidden cell is *pinned* when those facts
+leave it a single possible value.
 
 :func:`pinned_cells` decides that exactly, as statistical offices' audit tools do, by
 integer programming (HiGHS through :func:`scipy.optimize.milp`) on each connected group
@@ -37,7 +40,8 @@ SENSITIVE = (PRIMARY, SECONDARY, WITHHELD)
 
 @dataclass(frozen=True)
 class System:
-    """The attacker's equations: ``matrix @ x == rhs`` over the ``unknown`` cells."""
+    """The attacker's equations over the ``unknown`` cells: ``matrix @ x == rhs``, or
+    ``>= rhs`` where ``at_least``."""
 
     unknown: np.ndarray  # cell positions, one per column
     matrix: csr_matrix
@@ -45,6 +49,12 @@ class System:
     low: np.ndarray
     high: np.ndarray
     truth: np.ndarray
+    at_least: np.ndarray
+
+    @property
+    def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The lowest and highest value of each row of ``matrix @ x``."""
+        return self.rhs, np.where(self.at_least, np.inf, self.rhs)
 
 
 def attacker_bounds(values: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -59,18 +69,23 @@ def attacker_bounds(values: np.ndarray, status: np.ndarray) -> tuple[np.ndarray,
     return low, high
 
 
-def attacker_system(values: np.ndarray, status: np.ndarray, relations: csr_matrix) -> System:
+def attacker_system(values: np.ndarray, status: np.ndarray, relations: csr_matrix,
+                    at_least: np.ndarray | None = None) -> System:
     """The relations an attacker can use, reduced to the hidden cells.
 
     A relation with a cell of an unpublished table tells the attacker nothing (such
     tables are only ever finer than published ones, so their cells are free parts) and is
-    left out; published cells move to the right-hand side.
+    left out; published cells move to the right-hand side. Rows marked ``at_least`` say
+    only that the parent is at least the sum of the parts given (the others are free).
     """
     values = np.asarray(values, dtype=np.int64)
     relations = csr_matrix(relations)
+    at_least = (np.zeros(relations.shape[0], dtype=bool) if at_least is None
+                else np.asarray(at_least, dtype=bool))
     touches_unpublished = np.asarray(
         relations[:, status == UNPUBLISHED].getnnz(axis=1)).ravel() > 0
     rows = relations[~touches_unpublished]
+    at_least = at_least[~touches_unpublished]
     hidden = (status != PUBLISHED) & (status != UNPUBLISHED)
     unknown = np.flatnonzero(hidden)
     known = np.where(hidden | (status == UNPUBLISHED), 0, values)
@@ -82,18 +97,18 @@ def attacker_system(values: np.ndarray, status: np.ndarray, relations: csr_matri
     # help the attacker, and it keeps every integer programme bounded.
     high = np.minimum(high, 4.0 * values.max(initial=0) + 20)
     return System(unknown, matrix[keep], rhs[keep], low[unknown], high[unknown],
-                  values[unknown].astype(float))
+                  values[unknown].astype(float), at_least[keep])
 
 
 def pinned_by_one_relation(system: System) -> np.ndarray:
-    """Columns of ``system`` that one relation alone, with every other cell's range, pins."""
-    matrix = system.matrix.tocoo()
+    """Columns of ``system`` that one equation alone, with every other cell's range, pins."""
+    matrix = system.matrix[np.flatnonzero(~system.at_least)].tocoo()
     if matrix.nnz == 0:
         return np.zeros(0, dtype=np.int64)
     row, col, sign = matrix.row, matrix.col, matrix.data
     lo_term = np.where(sign > 0, sign * system.low[col], sign * system.high[col])
     hi_term = np.where(sign > 0, sign * system.high[col], sign * system.low[col])
-    n_rows = system.matrix.shape[0]
+    n_rows = matrix.shape[0]
     # Sums of the finite terms and counts of the infinite ones, per relation; each cell
     # then takes its own term out.
     lo_inf, hi_inf = np.isinf(lo_term), np.isinf(hi_term)
@@ -105,7 +120,7 @@ def pinned_by_one_relation(system: System) -> np.ndarray:
                          lo_sum[row] - np.where(lo_inf, 0, lo_term))
     others_hi = np.where(hi_count > 0, np.inf,
                          hi_sum[row] - np.where(hi_inf, 0, hi_term))
-    rhs = system.rhs[row]
+    rhs = system.rhs[~system.at_least][row]
     with np.errstate(invalid="ignore"):
         # sign * x + others == rhs
         low = np.where(sign > 0, rhs - others_hi, others_lo - rhs)
@@ -117,8 +132,11 @@ def pinned_by_one_relation(system: System) -> np.ndarray:
     return np.unique(col[pinned])
 
 
-def pinned_cells(values: np.ndarray, status: np.ndarray, relations: csr_matrix) -> np.ndarray:
-    """The "<5" and "[c]" cells whose count the published tables pin down exactly.
+def pinned_cells(values: np.ndarray, status: np.ndarray, relations: csr_matrix,
+                 at_least: np.ndarray | None = None) -> np.ndarray:
+    """The "<5" and "[c]" cells whose count the published tables pin down exactly
+    (``at_least``: the rows of ``relations`` that are inequalities, see
+    :func:`attacker_system`).
 
     When one relation alone already pins some, only those are returned (the quick pass:
     protecting them changes the rest); otherwise every pinned cell.
@@ -129,7 +147,7 @@ def pinned_cells(values: np.ndarray, status: np.ndarray, relations: csr_matrix) 
         Cell positions, sorted; empty when every such cell keeps at least two possible
         whole-number values.
     """
-    system = attacker_system(values, status, relations)
+    system = attacker_system(values, status, relations, at_least)
     if len(system.unknown) == 0:
         return np.zeros(0, dtype=np.int64)
     sensitive = np.isin(status[system.unknown], SENSITIVE)
@@ -169,14 +187,14 @@ def _pinned_in_component(system: System, columns: np.ndarray, rows: np.ndarray,
     """The ``wanted`` columns that no whole-number completion moves off their true value."""
     position = {int(c): i for i, c in enumerate(columns)}
     matrix = system.matrix[rows][:, columns]
-    rhs = system.rhs[rows]
+    lower, upper = (bound[rows] for bound in system.row_bounds)
     low, high, truth = system.low[columns], system.high[columns], system.truth[columns]
     open_ = {position[int(c)] for c in wanted}
     up = truth < high  # the direction each cell can move from its true value
 
     def solve(cost: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bool:
         result = milp(cost, integrality=np.ones(len(columns)), bounds=Bounds(lo, hi),
-                      constraints=LinearConstraint(matrix, rhs, rhs) if len(rows) else (),
+                      constraints=LinearConstraint(matrix, lower, upper) if len(rows) else (),
                       options={"presolve": True})
         if result.x is None:
             return False

@@ -100,6 +100,8 @@ class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (
         Index("ix_reports_status_date", "status", "incident_date"),
+        Index("ix_reports_counted", "status", "area_code", "incident_date", "category",
+              "tension_level"),
         Index("ix_reports_organisation", "organisation_id"),
         Index("ix_reports_submitter_time", "submitted_by", "submitted_at"),
     )

@@ -31,12 +31,8 @@ DirectoryProvider = Callable[[], AreaDirectory]
 
 def fingerprint(store: Store, directory: AreaDirectory) -> str:
     """What a publication depends on: the store's state and the areas it is counted over."""
-    areas = directory.areas
-    digest = int(pd.util.hash_pandas_object(
-        areas[["level", "msoa_code", "lad_code", "region_code"]].astype("string"),
-        index=True).sum()) & 0xFFFFFFFFFFFF
     count, last_report, last_audit = reports_version(store)
-    return f"{count}:{last_report}:{last_audit}:{len(areas)}:{digest:x}"
+    return f"{count}:{last_report}:{last_audit}:{directory.digest}"
 
 
 def publish(store: Store, directory: AreaDirectory) -> Cube:
