@@ -4,8 +4,9 @@ Everything runs in a throwaway database made for the run (an SQLite file in a te
 folder; a schema of its own on PostgreSQL at 127.0.0.1:5432, dropped afterwards). The
 reports are synthetic benchmark load, inserted in bulk and marked as such in their
 description; they never reach the app's store or the cache. They are spread uniformly
-over every LSOA of England, 36 months, every category and tension level (no clustering:
-the thinnest tables, the worst case for suppression).
+over England (93% placed at an LSOA, 5% only at an MSOA and 2% only at a district, so
+that the rest counts are exercised), 36 months, every category and tension level (no
+clustering: the thinnest tables, the worst case for suppression).
 
 * Publish: :func:`reports.publication.publish`, what every approval, rejection, edit or
   import now runs: reading the approved reports, counting the cube, suppressing it until
@@ -60,6 +61,9 @@ BASELINE = "38e912e"  # the last commit with the old suppression
 BASELINE_TREE = Path("/tmp/gra-bench-baseline-reports")
 FIRST_DAY, DAYS = date(2023, 1, 1), 3 * 365
 SUBMITTERS = 8
+# where the synthetic reports are placed: mostly an LSOA, some only an MSOA or a district
+PLACED = (("lsoa", 0.93), ("msoa", 0.05), ("lad", 0.02))
+PLACED_AT = [level for level, _ in PLACED]
 PASSWORD = "benchmark password only"
 LOAD_TEXT = "Synthetic benchmark load, not a real report."
 COMMAND = "python -m bench --only reports"
@@ -120,10 +124,14 @@ def fill(store: Store, directory: AreaDirectory, submitter: str, n: int = 100_00
          seed: int = 6) -> None:
     """Insert ``n`` approved synthetic reports in bulk (no audit entries: load only)."""
     actor = actor_for_email(store, submitter)
-    lsoas = directory.areas.index[directory.areas["level"] == "lsoa"].to_numpy()
     rng = np.random.default_rng(seed)
     now = datetime.now(UTC)
-    areas = rng.choice(lsoas, n)
+    levels_of_place = rng.choice(PLACED_AT, n, p=[share for _, share in PLACED])
+    areas = np.empty(n, dtype=object)
+    for level in PLACED_AT:
+        chosen = levels_of_place == level
+        codes = directory.areas.index[directory.areas["level"] == level].to_numpy()
+        areas[chosen] = rng.choice(codes, int(chosen.sum()))
     days = rng.integers(0, DAYS, n)
     categories = rng.choice(CATEGORY_IDS, n)
     levels = rng.choice(TENSION_LEVEL_IDS, n)
@@ -131,7 +139,7 @@ def fill(store: Store, directory: AreaDirectory, submitter: str, n: int = 100_00
         rows = [{"organisation_id": actor.organisation_id, "submitted_by": actor.user_id,
                  "submitted_at": now - timedelta(days=2), "incident_date":
                  FIRST_DAY + timedelta(days=int(days[i])), "incident_time": None,
-                 "area_code": str(areas[i]), "area_level": "lsoa",
+                 "area_code": str(areas[i]), "area_level": str(levels_of_place[i]),
                  "category": str(categories[i]), "tension_level": str(levels[i]),
                  "description": LOAD_TEXT, "source": None, "status": "approved",
                  "moderated_by": actor.user_id, "moderated_at": now,

@@ -229,29 +229,28 @@ def _import(store: Store, args: argparse.Namespace) -> int:
     plan = plan_import(args.file.read_bytes(), args.file.name, actor,
                        directory=AreaDirectory.from_cache(),
                        resolve_postcodes=bulk_resolver_from_postcodes_io())
-    for line in plan.describe_problems():
-        print(line, file=sys.stderr)
-    try:
-        result = run_import(store, actor, plan, only_valid=args.only_valid)
-    except ImportRefused as exc:
-        print(f"nothing imported: {exc}", file=sys.stderr)
-        return 1
-    print(f"imported {result.imported} report(s) as pending; {result.duplicates} already "
-          f"imported before; {result.invalid} row(s) with problems skipped")
-    return 0
+    return _run_import(plan, lambda: run_import(store, actor, plan,
+                                                only_valid=args.only_valid), "report(s) as pending")
 
 
 def _import_activities(store: Store, args: argparse.Namespace) -> int:
     actor = actor_for_email(store, args.email)
     plan = plan_activity_import(store, args.file.read_bytes(), args.file.name, actor)
+    return _run_import(plan, lambda: run_activity_import(store, actor, plan,
+                                                         only_valid=args.only_valid),
+                       "activities")
+
+
+def _run_import(plan, run, what: str) -> int:
+    """Print a planned import's problems, run it and say what it did (1 when refused)."""
     for line in plan.describe_problems():
         print(line, file=sys.stderr)
     try:
-        result = run_activity_import(store, actor, plan, only_valid=args.only_valid)
+        result = run()
     except ImportRefused as exc:
         print(f"nothing imported: {exc}", file=sys.stderr)
         return 1
-    print(f"imported {result.imported} activities; {result.duplicates} already imported "
+    print(f"imported {result.imported} {what}; {result.duplicates} already imported "
           f"before; {result.invalid} row(s) with problems skipped")
     return 0
 
