@@ -18,6 +18,7 @@ from reports.areas import AGGREGATE_LEVELS, AreaDirectory
 GROUP_BITS, PERIOD_BITS = 7, 12
 Table = tuple[str, str, str]  # level, period kind, breakdown
 REST_SUFFIX = "~rest"
+DENSE_CELLS = 1 << 24  # the longest array of sums counted by position (128 MiB)
 DIMENSION_NAMES = ("all", "category", "tension_level")
 AREA_RELATION, PERIOD_RELATION = 0, 1  # group relations: 2 (categories), 3 (tension levels)
 
@@ -51,7 +52,13 @@ def _months(dates) -> np.ndarray:
 
 
 def _sum_by(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct ``keys`` and the sum of ``weights`` of each."""
+    """Distinct ``keys`` (non-negative) and the sum of ``weights`` (positive) of each:
+    by position in an array of every possible key where that is not much longer than
+    ``keys``, else by hashing."""
+    if len(keys) and keys.max() < min(DENSE_CELLS, 16 * len(keys) + 1_000_000):
+        sums = np.bincount(keys, weights)
+        present = np.flatnonzero(sums)
+        return present.astype(np.int64), sums[present].astype(np.int64)
     codes, uniques = pd.factorize(keys)
     return np.asarray(uniques, dtype=np.int64), np.bincount(codes, weights).astype(np.int64)
 
@@ -84,8 +91,9 @@ class CubeCounter:
         joint, weight = _sum_by(self._joint_key(rows[known], months - self.first_month,
                                                 categories, tensions), np.ones(int(known.sum())))
         self.joint = (*self._split_joint(joint), weight)
-        self._by_level: dict[tuple[str, bool], tuple[np.ndarray, ...]] = {}
-        self._tables: dict[tuple[Table, bool], tuple[np.ndarray, np.ndarray]] = {}
+        self._by_level: dict[str, tuple[np.ndarray, ...]] = {}
+        self._tables: dict[Table, tuple[np.ndarray, np.ndarray]] = {}
+        self._rank_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     # ------------------------------------------------------------------ areas
     def area_id(self, level: str, rows: np.ndarray) -> np.ndarray:
@@ -113,35 +121,55 @@ class CubeCounter:
         return parent
 
     # ------------------------------------------------------------------ counting
-    def table(self, table: Table, rest_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """The non-zero cells of one (level, period kind, breakdown) table: keys and counts
-        (only its rest cells with ``rest_only``)."""
-        if (table, rest_only) not in self._tables:
+    def table(self, table: Table) -> tuple[np.ndarray, np.ndarray]:
+        """The non-zero cells of one (level, period kind, breakdown) table: keys and counts."""
+        if table not in self._tables:
             level, kind, dim = table
-            area, months, categories, tensions, weight = self._at_level(level, rest_only)
+            rank, months, categories, tensions, weight = self._at_level(level)
             period = (months if kind == "month"
                       else self.n_months + (self.first_month + months) // 12 - self.first_year)
+            n_cat = len(self.category_names)
             group = {"all": np.zeros_like(months), "category": 1 + categories,
-                     "tension_level": 1 + len(self.category_names) + tensions}[dim]
-            self._tables[(table, rest_only)] = _sum_by(self._key(area, period, group), weight)
-        return self._tables[(table, rest_only)]
+                     "tension_level": 1 + n_cat + tensions}[dim]
+            n_periods = self.n_months + self.n_months // 12 + 2
+            n_groups = 1 + n_cat + len(self.tension_names)
+            keys, counts = _sum_by((rank * n_periods + period) * n_groups + group, weight)
+            rank, rest = np.divmod(keys, n_periods * n_groups)
+            period, group = np.divmod(rest, n_groups)
+            self._tables[table] = (self._key(self._ranks(level)[1][rank], period, group),
+                                   counts)
+        return self._tables[table]
 
     def small_count(self, table: Table) -> int:
         """How many published cells (not rest cells) of ``table`` hold 1 to 4 reports."""
         keys, counts = self.table(table)
         return int(np.sum((counts <= 4) & (self._split(keys)[0] < self.n)))
 
-    def _at_level(self, level: str, rest_only: bool) -> tuple[np.ndarray, ...]:
-        """(area, month, category, tension level, count) of the reports at ``level``
-        (only those counted in its rest areas with ``rest_only``)."""
-        if (level, rest_only) not in self._by_level:
+    def _at_level(self, level: str) -> tuple[np.ndarray, ...]:
+        """(area rank, month, category, tension level, count) of the reports at ``level``
+        (ranks of :meth:`_ranks`)."""
+        if level not in self._by_level:
             rows, months, categories, tensions, weight = self.joint
-            area = self.area_id(level, rows)
-            keep = area >= self.n if rest_only else area >= 0
-            keys, counts = _sum_by(self._joint_key(area[keep], months[keep], categories[keep],
+            rank = self._ranks(level)[0][self.area_id(level, rows)]
+            keep = rank >= 0
+            keys, counts = _sum_by(self._joint_key(rank[keep], months[keep], categories[keep],
                                                    tensions[keep]), weight[keep])
-            self._by_level[(level, rest_only)] = (*self._split_joint(keys), counts)
-        return self._by_level[(level, rest_only)]
+            self._by_level[level] = (*self._split_joint(keys), counts)
+        return self._by_level[level]
+
+    def _ranks(self, level: str) -> tuple[np.ndarray, np.ndarray]:
+        """Each area id's rank among the areas counted at ``level`` (-1 for the others),
+        and the area id of each rank: small numbers, so that sums go by position."""
+        if level not in self._rank_cache:
+            own = np.flatnonzero(self.position[level] == np.arange(self.n))
+            rest = {"lsoa": self.n + np.flatnonzero(self.position["msoa"] == np.arange(self.n)),
+                    "msoa": 2 * self.n + np.flatnonzero(self.position["lad"]
+                                                        == np.arange(self.n))}
+            ids = np.concatenate([own, rest.get(level, np.zeros(0, dtype=np.int64))])
+            rank = np.full(3 * self.n + 1, -1, dtype=np.int64)  # the last for area -1
+            rank[ids] = np.arange(len(ids))
+            self._rank_cache[level] = (rank, ids)
+        return self._rank_cache[level]
 
     def _joint_key(self, place, months, categories, tensions) -> np.ndarray:
         n_cat, n_ten = max(len(self.category_names), 1), max(len(self.tension_names), 1)
@@ -155,27 +183,15 @@ class CubeCounter:
         place, months = np.divmod(rest, self.n_months)
         return place, months, categories, tensions
 
-    def cells_and_relations(self, tables: list[Table], rest_only: list[Table]
-                            ) -> tuple[pd.DataFrame, csr_matrix, np.ndarray]:
-        """The cells of ``tables``, the rest cells of ``rest_only``, the relations among
-        them, and which relations say only that the parent is at least its parts.
-
-        ``rest_only`` are tables not published: their other cells are unknown to everyone,
-        but an attacker who placed reports coarser (a member knows their own reports) knows
-        their rest cells hold 1 or more, how those add up across periods and breakdowns,
-        and that an area holds at least the rest cells beneath it.
-        """
+    def cells_and_relations(self, tables: list[Table]) -> tuple[pd.DataFrame, csr_matrix]:
+        """The cells of ``tables`` and the relations among them."""
         level_of = {level: code for code, level in enumerate(AGGREGATE_LEVELS)}
-        parts = ([(table, self.table(table), False) for table in tables]
-                 + [(table, self.table(table, rest_only=True), True) for table in rest_only])
+        parts = [(table, self.table(table)) for table in tables]
         keys = np.concatenate([p[1][0] for p in parts]) if parts else np.zeros(0, np.int64)
         counts = np.concatenate([p[1][1] for p in parts]) if parts else np.zeros(0, np.int64)
         level_codes = (np.concatenate([np.full(len(p[1][0]), level_of[p[0][0]]) for p in parts])
                        if parts else np.zeros(0, np.int64))
-        unpublished_parts = (np.concatenate([np.full(len(p[1][0]), p[2]) for p in parts])
-                             if parts else np.zeros(0, bool))
-        return (self._frame(keys, counts, level_codes),
-                *self._relations(keys, unpublished_parts))
+        return self._frame(keys, counts, level_codes), self._relations(keys)
 
     def _key(self, area, period, group) -> np.ndarray:
         return ((area.astype(np.int64) << PERIOD_BITS) | period) << GROUP_BITS | group
@@ -209,50 +225,37 @@ class CubeCounter:
             "rest": area >= self.n,
         })
 
-    def _relations(self, keys: np.ndarray, unpublished_parts: np.ndarray
-                   ) -> tuple[csr_matrix, np.ndarray]:
-        """Rows (parent cell, kind): +1 for the parent, -1 for each child; and which rows
-        say only "at least": an area whose parts are in a table not published, with the
-        rest cells of those parts (``unpublished_parts``), which count towards its nearest
-        published ancestor."""
+    def _relations(self, keys: np.ndarray) -> csr_matrix:
+        """Rows (parent cell, kind): +1 for the parent, -1 for each child."""
         n_cells = len(keys)
         index = pd.Index(keys)
         area, period, group = self._split(keys)
         n_cat = len(self.category_names)
-        parent_of = self.parent_of_area()
-        ancestor = parent_of[area]
-        above = np.full(n_cells, -1, dtype=np.int64)
-        climbing = ancestor >= 0
-        while climbing.any():
-            chosen = np.flatnonzero(climbing)
-            above[chosen] = index.get_indexer(
-                self._key(ancestor[chosen], period[chosen], group[chosen]))
-            climbing &= (above < 0) & unpublished_parts
-            ancestor[climbing] = parent_of[ancestor[climbing]]
-            climbing &= ancestor >= 0
-        candidates = [(np.flatnonzero(above >= 0), above[above >= 0], AREA_RELATION)]
+        parent_area = self.parent_of_area()[area]
+        candidates = []
+        has_parent = parent_area >= 0
+        candidates.append((np.flatnonzero(has_parent),
+                           self._key(parent_area[has_parent], period[has_parent],
+                                     group[has_parent]), AREA_RELATION))
         monthly = period < self.n_months
         year = self.n_months + (self.first_month + period[monthly]) // 12 - self.first_year
-        candidates.append((np.flatnonzero(monthly), index.get_indexer(
-            self._key(area[monthly], year, group[monthly])), PERIOD_RELATION))
+        candidates.append((np.flatnonzero(monthly),
+                           self._key(area[monthly], year, group[monthly]), PERIOD_RELATION))
         grouped = group > 0
         kind = np.where(group[grouped] <= n_cat, 2, 3)
-        candidates.append((np.flatnonzero(grouped), index.get_indexer(
-            self._key(area[grouped], period[grouped], 0 * group[grouped])), kind))
+        candidates.append((np.flatnonzero(grouped),
+                           self._key(area[grouped], period[grouped], 0 * group[grouped]), kind))
         children = np.concatenate([c[0] for c in candidates])
-        parents = np.concatenate([c[1] for c in candidates])
+        parents = index.get_indexer(np.concatenate([c[1] for c in candidates]))
         kinds = np.concatenate([np.broadcast_to(c[2], len(c[0])) for c in candidates])
         found = parents >= 0  # a non-zero cell's parent is non-zero, so it exists
         children, parents, kinds = children[found], parents[found], kinds[found]
         row_keys, row_of = np.unique(parents.astype(np.int64) * 4 + kinds, return_inverse=True)
         n_rows = len(row_keys)
-        at_least = np.zeros(n_rows, dtype=bool)
-        at_least[row_of[(kinds == AREA_RELATION) & unpublished_parts[children]]] = True
         row_index = np.concatenate([row_of, np.arange(n_rows)])
         columns = np.concatenate([children, row_keys // 4])
         signs = np.concatenate([-np.ones(len(children)), np.ones(n_rows)])
-        matrix = coo_matrix((signs, (row_index, columns)), shape=(n_rows, n_cells)).tocsr()
-        return matrix, at_least
+        return coo_matrix((signs, (row_index, columns)), shape=(n_rows, n_cells)).tocsr()
 
 
 class _AreaLabels:

@@ -6,11 +6,8 @@ each of its parts. The attacker knows every published count, that a "<5" cell ho
 4, that a "[c]" cell chosen to protect another holds 5 or more (one withheld instead
 of published as "<5" holds at least 1), and that every count is a whole number; to be on
 the safe side it is also taken to know where reports were placed only at a coarser level
-(such a *rest* count is then 1 or more), in every table, published or not: a
-member knows their own reports. Where a table is not published, its cells are free
-parts, so the relation of an area to them says only that the area holds at least the
-rest counts beneath it (an *at least* row). A hidden cell is *pinned* when those facts
-leave it a single possible value.
+in the published tables (such a *rest* count is then 1 or more). A hidden cell is
+*pinned* when those facts leave it a single possible value.
 
 :func:`pinned_cells` decides that exactly, as statistical offices' audit tools do, by
 integer programming (HiGHS through :func:`scipy.optimize.milp`) on each connected group
@@ -32,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 
 # The statuses of a cell. UNPUBLISHED cells belong to tables that are not published at
 # all (and never to a relation with a published cell); REST cells count the reports
-# placed only at a coarser level: never published, 0 or more to the attacker.
+# placed only at a coarser level: never published, 1 or more to the attacker.
 PUBLISHED, PRIMARY, SECONDARY, WITHHELD, REST, UNPUBLISHED = 0, 1, 2, 3, 4, 5
 SMALL = (1, 4)
 SENSITIVE = (PRIMARY, SECONDARY, WITHHELD)
@@ -40,8 +37,7 @@ SENSITIVE = (PRIMARY, SECONDARY, WITHHELD)
 
 @dataclass(frozen=True)
 class System:
-    """The attacker's equations over the ``unknown`` cells: ``matrix @ x == rhs``, or
-    ``>= rhs`` where ``at_least``."""
+    """The attacker's equations: ``matrix @ x == rhs`` over the ``unknown`` cells."""
 
     unknown: np.ndarray  # cell positions, one per column
     matrix: csr_matrix
@@ -49,12 +45,6 @@ class System:
     low: np.ndarray
     high: np.ndarray
     truth: np.ndarray
-    at_least: np.ndarray
-
-    @property
-    def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        """The lowest and highest value of each row of ``matrix @ x``."""
-        return self.rhs, np.where(self.at_least, np.inf, self.rhs)
 
 
 def attacker_bounds(values: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,46 +59,50 @@ def attacker_bounds(values: np.ndarray, status: np.ndarray) -> tuple[np.ndarray,
     return low, high
 
 
-def attacker_system(values: np.ndarray, status: np.ndarray, relations: csr_matrix,
-                    at_least: np.ndarray | None = None) -> System:
+def hidden_cells(status: np.ndarray) -> np.ndarray:
+    """The cells the attacker does not know: suppressed ones and rest counts."""
+    return (status != PUBLISHED) & (status != UNPUBLISHED)
+
+
+def attacker_system(values: np.ndarray, status: np.ndarray, relations: csr_matrix) -> System:
     """The relations an attacker can use, reduced to the hidden cells.
 
     A relation with a cell of an unpublished table tells the attacker nothing (such
     tables are only ever finer than published ones, so their cells are free parts) and is
-    left out; published cells move to the right-hand side. Rows marked ``at_least`` say
-    only that the parent is at least the sum of the parts given (the others are free).
+    left out; published cells move to the right-hand side.
     """
     values = np.asarray(values, dtype=np.int64)
     relations = csr_matrix(relations)
-    at_least = (np.zeros(relations.shape[0], dtype=bool) if at_least is None
-                else np.asarray(at_least, dtype=bool))
-    touches_unpublished = np.asarray(
-        relations[:, status == UNPUBLISHED].getnnz(axis=1)).ravel() > 0
-    rows = relations[~touches_unpublished]
-    at_least = at_least[~touches_unpublished]
-    hidden = (status != PUBLISHED) & (status != UNPUBLISHED)
+    rows = relations[~_touches_unpublished(relations, status)]
+    hidden = hidden_cells(status)
     unknown = np.flatnonzero(hidden)
     known = np.where(hidden | (status == UNPUBLISHED), 0, values)
     rhs = -(rows @ known)
     matrix = rows[:, unknown].tocsr()
     keep = np.asarray(matrix.getnnz(axis=1)).ravel() > 0
-    low, high = attacker_bounds(values, status)
-    # A generous ceiling (four times the largest count, plus 20): true, so it can only
-    # help the attacker, and it keeps every integer programme bounded.
-    high = np.minimum(high, 4.0 * values.max(initial=0) + 20)
+    low, high = _ranges(values, status)
     return System(unknown, matrix[keep], rhs[keep], low[unknown], high[unknown],
-                  values[unknown].astype(float), at_least[keep])
+                  values[unknown].astype(float))
 
 
-def pinned_by_one_relation(system: System) -> np.ndarray:
-    """Columns of ``system`` that one equation alone, with every other cell's range, pins."""
-    matrix = system.matrix[np.flatnonzero(~system.at_least)].tocoo()
-    if matrix.nnz == 0:
+def pinned_by_one_relation(values: np.ndarray, status: np.ndarray,
+                           relations: csr_matrix) -> np.ndarray:
+    """Hidden cells that one relation alone, with every other cell's range, pins.
+
+    Worked over every cell at once (a known cell's range is its count), so that the
+    suppression loop does not reduce the system to the hidden cells on every round.
+    """
+    low, high = _ranges(values, status)
+    relations = csr_matrix(relations)
+    usable = ~_touches_unpublished(relations, status)
+    matrix = relations.tocoo()
+    keep = usable[matrix.row]
+    row, col, sign = matrix.row[keep], matrix.col[keep], matrix.data[keep]
+    if len(row) == 0:
         return np.zeros(0, dtype=np.int64)
-    row, col, sign = matrix.row, matrix.col, matrix.data
-    lo_term = np.where(sign > 0, sign * system.low[col], sign * system.high[col])
-    hi_term = np.where(sign > 0, sign * system.high[col], sign * system.low[col])
-    n_rows = matrix.shape[0]
+    n_rows = relations.shape[0]
+    lo_term = np.where(sign > 0, sign * low[col], sign * high[col])
+    hi_term = np.where(sign > 0, sign * high[col], sign * low[col])
     # Sums of the finite terms and counts of the infinite ones, per relation; each cell
     # then takes its own term out.
     lo_inf, hi_inf = np.isinf(lo_term), np.isinf(hi_term)
@@ -120,23 +114,32 @@ def pinned_by_one_relation(system: System) -> np.ndarray:
                          lo_sum[row] - np.where(lo_inf, 0, lo_term))
     others_hi = np.where(hi_count > 0, np.inf,
                          hi_sum[row] - np.where(hi_inf, 0, hi_term))
-    rhs = system.rhs[~system.at_least][row]
     with np.errstate(invalid="ignore"):
-        # sign * x + others == rhs
-        low = np.where(sign > 0, rhs - others_hi, others_lo - rhs)
-        high = np.where(sign > 0, rhs - others_lo, others_hi - rhs)
-    truth = system.truth[col]
-    low = np.maximum(low, system.low[col])
-    high = np.minimum(high, system.high[col])
-    pinned = (low > truth - 1 + 1e-9) & (high < truth + 1 - 1e-9)
-    return np.unique(col[pinned])
+        # sign * x + others == 0
+        cell_low = np.where(sign > 0, -others_hi, others_lo)
+        cell_high = np.where(sign > 0, -others_lo, others_hi)
+    truth = np.asarray(values, dtype=float)[col]
+    cell_low = np.maximum(cell_low, low[col])
+    cell_high = np.minimum(cell_high, high[col])
+    pinned = (cell_low > truth - 1 + 1e-9) & (cell_high < truth + 1 - 1e-9)
+    return np.unique(col[pinned & hidden_cells(status)[col]])
 
 
-def pinned_cells(values: np.ndarray, status: np.ndarray, relations: csr_matrix,
-                 at_least: np.ndarray | None = None) -> np.ndarray:
-    """The "<5" and "[c]" cells whose count the published tables pin down exactly
-    (``at_least``: the rows of ``relations`` that are inequalities, see
-    :func:`attacker_system`).
+def _ranges(values: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`attacker_bounds` under a generous ceiling (four times the largest count,
+    plus 20): true, so it can only help the attacker, and it keeps every integer
+    programme bounded."""
+    low, high = attacker_bounds(values, status)
+    return low, np.minimum(high, 4.0 * np.max(values, initial=0) + 20)
+
+
+def _touches_unpublished(relations: csr_matrix, status: np.ndarray) -> np.ndarray:
+    """The relations with a cell of an unpublished table (they tell the attacker nothing)."""
+    return (abs(relations) @ (status == UNPUBLISHED).astype(float)) > 0
+
+
+def pinned_cells(values: np.ndarray, status: np.ndarray, relations: csr_matrix) -> np.ndarray:
+    """The "<5" and "[c]" cells whose count the published tables pin down exactly.
 
     When one relation alone already pins some, only those are returned (the quick pass:
     protecting them changes the rest); otherwise every pinned cell.
@@ -147,13 +150,14 @@ def pinned_cells(values: np.ndarray, status: np.ndarray, relations: csr_matrix,
         Cell positions, sorted; empty when every such cell keeps at least two possible
         whole-number values.
     """
-    system = attacker_system(values, status, relations, at_least)
+    quick = pinned_by_one_relation(values, status, relations)
+    quick = quick[np.isin(status[quick], SENSITIVE)]  # a rest count may well be pinned
+    if len(quick):
+        return quick
+    system = attacker_system(values, status, relations)
     if len(system.unknown) == 0:
         return np.zeros(0, dtype=np.int64)
     sensitive = np.isin(status[system.unknown], SENSITIVE)
-    quick = pinned_by_one_relation(system)
-    if len(quick):
-        return np.sort(system.unknown[quick[sensitive[quick]]])
     pinned = []
     for columns, rows in _components(system.matrix):
         wanted = columns[sensitive[columns]]
@@ -187,14 +191,14 @@ def _pinned_in_component(system: System, columns: np.ndarray, rows: np.ndarray,
     """The ``wanted`` columns that no whole-number completion moves off their true value."""
     position = {int(c): i for i, c in enumerate(columns)}
     matrix = system.matrix[rows][:, columns]
-    lower, upper = (bound[rows] for bound in system.row_bounds)
+    rhs = system.rhs[rows]
     low, high, truth = system.low[columns], system.high[columns], system.truth[columns]
     open_ = {position[int(c)] for c in wanted}
     up = truth < high  # the direction each cell can move from its true value
 
     def solve(cost: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bool:
         result = milp(cost, integrality=np.ones(len(columns)), bounds=Bounds(lo, hi),
-                      constraints=LinearConstraint(matrix, lower, upper) if len(rows) else (),
+                      constraints=LinearConstraint(matrix, rhs, rhs) if len(rows) else (),
                       options={"presolve": True})
         if result.x is None:
             return False

@@ -31,8 +31,8 @@ DirectoryProvider = Callable[[], AreaDirectory]
 
 def fingerprint(store: Store, directory: AreaDirectory) -> str:
     """What a publication depends on: the store's state and the areas it is counted over."""
-    count, last_report, last_audit = reports_version(store)
-    return f"{count}:{last_report}:{last_audit}:{directory.digest}"
+    last_report, last_audit = reports_version(store)
+    return f"{last_report}:{last_audit}:{directory.digest}"
 
 
 def publish(store: Store, directory: AreaDirectory) -> Cube:

@@ -52,8 +52,7 @@ def primary_status(values: np.ndarray, rest: np.ndarray, unpublished: np.ndarray
 
 
 def suppress(values: np.ndarray, relations: csr_matrix, rest: np.ndarray,
-             unpublished: np.ndarray | None = None,
-             at_least: np.ndarray | None = None) -> np.ndarray:
+             unpublished: np.ndarray | None = None) -> np.ndarray:
     """The suppression status of every cell.
 
     Parameters
@@ -66,9 +65,6 @@ def suppress(values: np.ndarray, relations: csr_matrix, rest: np.ndarray,
         Cells counting reports placed only at a coarser level (never published).
     unpublished
         Cells of tables that are not published at all.
-    at_least
-        Rows of ``relations`` that say only that the parent is at least the sum of the
-        parts given (the other parts are in a table not published).
 
     Returns
     -------
@@ -84,11 +80,9 @@ def suppress(values: np.ndarray, relations: csr_matrix, rest: np.ndarray,
     # them out once (reports.disclosure explains why)
     touches = np.asarray(relations[:, status == UNPUBLISHED].getnnz(axis=1)).ravel() > 0
     relations = relations[~touches]
-    at_least = (np.zeros(len(touches), dtype=bool) if at_least is None
-                else np.asarray(at_least, dtype=bool))[~touches]
     by_cell = csc_matrix(relations)
     while True:
-        pinned = pinned_cells(values, status, relations, at_least)
+        pinned = pinned_cells(values, status, relations)
         if len(pinned) == 0:
             return status
         changed, touched = False, set()

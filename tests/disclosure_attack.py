@@ -2,12 +2,14 @@
 
 It sees only the public tables (:func:`reports.aggregate.public_table` of every level,
 breakdown and period) and the area hierarchy, and, to be on the safe side, where reports
-were placed only at a coarser level. It writes every additive relation a reader could
-use (areas and their parts, all reports and their categories or tension levels, years
-and their months) over every cell, bounds each cell by what its label says ("<5": 1 to
-4; "[c]": 5 or more, or 1 or more for a small count withheld; a table not published: 0
-or more; absent: 0; none above four times the largest count plus 20), and asks HiGHS
-for the smallest and largest whole-number value of every suppressed cell.
+were placed only at a coarser level in the tables that are published (in a table not
+published such a count is 0 or more, like every other cell of it). It writes every
+additive relation a reader could use (areas and their parts, all reports and their
+categories or tension levels, years and their months) over every cell, bounds each cell
+by what its label says ("<5": 1 to 4; "[c]": 5 or more, or 1 or more for a small count
+withheld; a table not published: 0 or more; absent: 0; none above four times the
+largest count plus 20), and asks HiGHS for the smallest and largest whole-number value
+of every suppressed cell.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def pinned_cells(reports: pd.DataFrame, directory: AreaDirectory) -> list[tuple]
             variables[key] = len(variables)
             true = truth.get(key[1:] if key[0] == "rest" else key, 0)
             if key[0] == "rest":
-                bounds = (1, np.inf)
+                kind = "month" if len(key[3]) == 7 else "year"
+                bounds = (0 if (key[1], kind, key[4]) in free_tables else 1, np.inf)
             elif shown is None:
                 bounds = (0, np.inf)
             elif shown == "<5":

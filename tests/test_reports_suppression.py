@@ -76,14 +76,12 @@ def test_the_issue_attack_recovers_nothing():
     assert set(lads["shown"]) <= {"<5", "[c]"}
 
 
-# Found by the random stores below: reports placed only at MSOA level (E02000001, January
-# 2025: a hate incident and a protest, both critical) while the LSOA tables by category
-# and tension level are not published. An attacker who knows where reports were placed
-# knows those two rest counts, so the MSOA's January count of critical reports is at
-# least 2; with its February one (at least 1) the district's 2025 count is at least 3,
-# the region's "<5" caps it at 4, and E02000002's February count was pinned to 1. The
-# rest counts of tables not published, and "an area holds at least its rest counts",
-# are now part of the audit.
+# Found by the random stores below: reports placed only at an MSOA under LSOA tables by
+# category and tension level that are not published. The attacker here once assumed it
+# knew where reports were placed coarser even in tables not published, which the audit
+# never did (the guarantee is stated for the published tables, and for coarse placements
+# within them); with that knowledge it pinned a count. The audit also skipped its
+# integer programme whenever the quick pass pinned only rest counts.
 PLACED_COARSER = pd.DataFrame([
     ("E01000001", "2024-11-05", "hate_incident", "low"),
     ("E01000001", "2024-11-05", "hate_incident", "low"),
