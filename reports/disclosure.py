@@ -29,10 +29,20 @@ from scipy.sparse.csgraph import connected_components
 
 # The statuses of a cell. UNPUBLISHED cells belong to tables that are not published at
 # all (and never to a relation with a published cell); REST cells count the reports
-# placed only at a coarser level: never published, 0 or more to the attacker.
-PUBLISHED, PRIMARY, SECONDARY, WITHHELD, REST, UNPUBLISHED = 0, 1, 2, 3, 4, 5
+# placed only at a coarser level: never published, 0 or more to the attacker. LINKED
+# cells belong to unpublished tables that a published sum of them (a service area's
+# count, reports.area_set_cube) ties to the rest: 0 or more to the attacker, kept in
+# the audit, and protected when they hold 1 to 4.
+PUBLISHED, PRIMARY, SECONDARY, WITHHELD, REST, UNPUBLISHED, LINKED = 0, 1, 2, 3, 4, 5, 6
 SMALL = (1, 4)
 SENSITIVE = (PRIMARY, SECONDARY, WITHHELD)
+
+
+def sensitive_cells(values: np.ndarray, status: np.ndarray) -> np.ndarray:
+    """Which cells must not be pinned: every suppressed one, and linked ones of 1 to 4."""
+    values = np.asarray(values)
+    return np.isin(status, SENSITIVE) | ((status == LINKED) & (values >= SMALL[0])
+                                         & (values <= SMALL[1]))
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,7 @@ def attacker_bounds(values: np.ndarray, status: np.ndarray) -> tuple[np.ndarray,
     low, high = values.copy(), values.copy()
     for state, (lo, hi) in {PRIMARY: SMALL, SECONDARY: (SMALL[1] + 1, np.inf),
                             WITHHELD: (1, np.inf), REST: (1, np.inf),
-                            UNPUBLISHED: (0, np.inf)}.items():
+                            UNPUBLISHED: (0, np.inf), LINKED: (0, np.inf)}.items():
         chosen = status == state
         low[chosen], high[chosen] = lo, hi
     return low, high
@@ -132,10 +142,11 @@ def pinned_cells(values: np.ndarray, status: np.ndarray, relations: csr_matrix) 
     system = attacker_system(values, status, relations)
     if len(system.unknown) == 0:
         return np.zeros(0, dtype=np.int64)
-    sensitive = np.isin(status[system.unknown], SENSITIVE)
+    sensitive = sensitive_cells(values, status)[system.unknown]
     quick = pinned_by_one_relation(system)
+    quick = quick[sensitive[quick]]  # rest and linked cells of 5 or more may be pinned
     if len(quick):
-        return np.sort(system.unknown[quick[sensitive[quick]]])
+        return np.sort(system.unknown[quick])
     pinned = []
     for columns, rows in _components(system.matrix):
         wanted = columns[sensitive[columns]]

@@ -26,33 +26,39 @@ import numpy as np
 from scipy.sparse import csc_matrix, csr_matrix
 
 from reports.disclosure import (
+    LINKED,
     PRIMARY,
     PUBLISHED,
     REST,
     SECONDARY,
-    SENSITIVE,
     SMALL,
     UNPUBLISHED,
     WITHHELD,
     pinned_cells,
+    sensitive_cells,
 )
 
-__all__ = ["PRIMARY", "PUBLISHED", "REST", "SECONDARY", "UNPUBLISHED", "WITHHELD",
+__all__ = ["LINKED", "PRIMARY", "PUBLISHED", "REST", "SECONDARY", "UNPUBLISHED", "WITHHELD",
            "primary_status", "suppress"]
 
 
-def primary_status(values: np.ndarray, rest: np.ndarray, unpublished: np.ndarray) -> np.ndarray:
-    """PRIMARY for counts 1 to 4, REST and UNPUBLISHED where given, PUBLISHED otherwise."""
+def primary_status(values: np.ndarray, rest: np.ndarray, unpublished: np.ndarray,
+                   linked: np.ndarray | None = None) -> np.ndarray:
+    """PRIMARY for counts 1 to 4, REST, UNPUBLISHED and LINKED where given, PUBLISHED
+    otherwise."""
     values = np.asarray(values)
     status = np.full(len(values), PUBLISHED, dtype=np.int8)
     status[(values >= SMALL[0]) & (values <= SMALL[1])] = PRIMARY
     status[np.asarray(rest, dtype=bool)] = REST
     status[np.asarray(unpublished, dtype=bool)] = UNPUBLISHED
+    if linked is not None:
+        status[np.asarray(linked, dtype=bool) & (status != REST)] = LINKED
     return status
 
 
 def suppress(values: np.ndarray, relations: csr_matrix, rest: np.ndarray,
-             unpublished: np.ndarray | None = None) -> np.ndarray:
+             unpublished: np.ndarray | None = None,
+             linked: np.ndarray | None = None) -> np.ndarray:
     """The suppression status of every cell.
 
     Parameters
@@ -65,16 +71,20 @@ def suppress(values: np.ndarray, relations: csr_matrix, rest: np.ndarray,
         Cells counting reports placed only at a coarser level (never published).
     unpublished
         Cells of tables that are not published at all.
+    linked
+        Cells of unpublished tables that published cells are sums of (see
+        :mod:`reports.area_set_cube`): kept in the audit, never published.
 
     Returns
     -------
     numpy.ndarray
-        PUBLISHED, PRIMARY ("<5"), SECONDARY or WITHHELD ("[c]"), REST or UNPUBLISHED.
+        PUBLISHED, PRIMARY ("<5"), SECONDARY or WITHHELD ("[c]"), REST, UNPUBLISHED or
+        LINKED.
     """
     values = np.asarray(values, dtype=np.int64)
     if unpublished is None:
         unpublished = np.zeros(len(values), dtype=bool)
-    status = primary_status(values, rest, unpublished)
+    status = primary_status(values, rest, unpublished, linked)
     relations = csr_matrix(relations)
     # relations with a cell of an unpublished table tell the attacker nothing: leave
     # them out once (reports.disclosure explains why)
@@ -109,7 +119,7 @@ def _rows_of(by_cell: csc_matrix, cell: int) -> np.ndarray:
 
 def _protect(values, status, relations, by_cell, cell: int) -> int | None:
     """Hide or withhold one more cell so that ``cell`` is no longer pinned: which, if any."""
-    if status[cell] not in SENSITIVE:
+    if not sensitive_cells(values[cell:cell + 1], status[cell:cell + 1])[0]:
         return None
     complement = _complement(values, status, relations, by_cell, cell)
     if complement is not None:

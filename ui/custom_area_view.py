@@ -40,6 +40,7 @@ from indicators.profile_segregation import (
     random_placement_explanation,
 )
 from reports.activities import ActivityView, list_activities
+from reports.area_set_cube import service_area_code
 from reports.audit import Actor
 from reports.service_areas import (
     ServiceAreaView,
@@ -53,7 +54,6 @@ from ui.cached import load_benchmarks, load_joined, load_provenance, manifest_st
 from ui.profile_view import escape_markdown, load_sources, region_names, similar_display
 from ui.report_counts import (
     SERVICE_AREA_COUNTS,
-    NotPublished,
     load_area_set_counts,
     load_public_counts,
     report_store_status,
@@ -74,7 +74,7 @@ class CustomProfile(NamedTuple):
 
 def custom_area_of(view: ServiceAreaView) -> CustomArea:
     """The custom area of a stored service area (code ``SA<id>``)."""
-    return CustomArea(f"SA{view.id}", view.name, tuple(sorted(view.lsoa_codes)))
+    return CustomArea(service_area_code(view.id), view.name, tuple(sorted(view.lsoa_codes)))
 
 
 def _optional(dataset: str) -> pd.DataFrame | None:
@@ -188,10 +188,7 @@ def _report_counts(custom: CustomProfile) -> tuple[pd.DataFrame | None, tuple[st
     similar = custom.profile.similar["area_code"].astype(str).tolist()
     level = custom.profile.level
     theirs = load_public_counts(level, "all", "month", similar)  # type: ignore[arg-type]
-    try:
-        mine = load_area_set_counts(custom.area.code, list(custom.area.lsoas))
-    except NotPublished:
-        return None, None
+    mine = load_area_set_counts(custom.area.code)
     columns = ["area_code", "period", "count", "shown"]
     counts = pd.concat([mine[columns], theirs[columns]], ignore_index=True)
     return counts, (str(england["period"].min()), str(england["period"].max()))
@@ -257,19 +254,14 @@ def render_report_years(area: CustomArea) -> None:
         st.caption("No approved tension reports: there is no report database yet.")
         return
     try:
-        years = load_area_set_counts(area.code, list(area.lsoas), "year")
-    except NotPublished as why:
-        st.caption(str(why))
-        return
+        years = load_area_set_counts(area.code, "year")
     except Exception:  # noqa: BLE001 - the page says the counts are unavailable
         st.caption("Report counts are unavailable (the reports database could not be read).")
         return
     if years.empty:
         st.caption("No approved tension reports in this service area.")
         return
-    st.caption("Approved reports by year of the incident, in the service area's small areas "
-               "(reports given only as a neighbourhood or district are not in them); 1 to 4 "
-               "are shown as <5 and counts that would reveal a small count as [c].")
+    st.caption(f"Approved reports by year of the incident. {SERVICE_AREA_COUNTS}")
     st.dataframe(years[["period", "shown"]].rename(
         columns={"period": "Year", "shown": "Approved reports"}), hide_index=True)
 
