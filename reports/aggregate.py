@@ -138,7 +138,8 @@ def build_cube(reports: pd.DataFrame, directory: AreaDirectory,
     counter = CubeCounter(reports, directory)
     tables = counter.table_counts()
     unpublished = publication_plan(counter.small_counts(tables))
-    cells, relations, linked = add_area_sets(counter, tables, unpublished, area_sets)
+    cells, relations, linked, left_out = add_area_sets(counter, tables, unpublished, area_sets)
+    unpublished |= left_out
     status = suppress(cells["count"].to_numpy(), relations, cells["rest"].to_numpy(),
                       linked=linked)
     shown = (status != REST) & (status != LINKED)

@@ -18,6 +18,11 @@ exact audit of :mod:`reports.disclosure` checks them with everything else:
 * cells of unpublished tables elsewhere stay out, as before: nothing published ties them
   to anything else.
 
+Overlapping service areas with many small counts tie them into one large integer
+programme; to keep publishing quick, service areas are published by month (or by year)
+only while at most :data:`MAX_RISKY_CELLS` of those counts are 1 to 4 or hold an LSOA
+count of 1 to 4 (:func:`area_set_plan`); otherwise that table is left out, and says so.
+
 Zero cells are absent from the cube, so the attacker is taken to know where counts are
 zero: more than it does, which can only make the audit stricter. Reports placed only at
 an MSOA or district lie in no LSOA, so no service area counts them.
@@ -39,6 +44,7 @@ from reports.store import Store
 AREA_SET_LEVEL = "service_area"
 PERIODS = ("month", "year")
 COLUMNS = ["area_code", "period", "count", "shown", "suppressed"]
+MAX_RISKY_CELLS = 60
 Tables = dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]
 
 
@@ -62,25 +68,28 @@ def load_area_sets(store: Store) -> list[AreaSet]:
 
 
 def add_area_sets(counter, tables: Tables, unpublished: set, area_sets: Sequence[AreaSet]
-                  ) -> tuple[pd.DataFrame, csr_matrix, np.ndarray]:
+                  ) -> tuple[pd.DataFrame, csr_matrix, np.ndarray, set]:
     """The cells and relations of the published ``tables`` with the service areas' tables
-    and the LINKED cells they need, and which cells are LINKED.
+    and the LINKED cells they need, which cells are LINKED, and the service areas' tables
+    left out (:func:`area_set_plan`).
 
     ``counter`` is the :class:`reports.cube.CubeCounter` the tables were counted by.
     Without area sets this is exactly ``counter.cells_and_relations`` of the published
     tables.
     """
+    left_out = area_set_plan(counter, tables, area_sets)
+    kinds = tuple(k for k in PERIODS if (AREA_SET_LEVEL, k, "all") not in left_out)
     published = {t: v for t, v in tables.items() if t not in unpublished}
-    linked = _linked_tables(counter, tables, unpublished, area_sets)
+    linked = _linked_tables(counter, tables, unpublished, area_sets, kinds)
     cells, relations = counter.cells_and_relations({**published, **linked})
     table = (cells["level"].astype(str) + "|" + cells["period_kind"].astype(str) + "|"
              + cells["dimension"].astype(str))
     is_linked = table.isin(["|".join(t) for t in linked]).to_numpy() & ~cells["rest"].to_numpy()
-    if not area_sets:
-        return cells, relations, is_linked
-    extra, rows = _area_set_cells(cells, area_sets)
+    if not area_sets or not kinds:
+        return cells, relations, is_linked, left_out
+    extra, rows = _area_set_cells(cells, area_sets, kinds)
     if extra.empty:
-        return cells, relations, is_linked
+        return cells, relations, is_linked, left_out
     n_cells = len(cells)
     relations = vstack([hstack([relations, csr_matrix((relations.shape[0], len(extra)))]),
                         _relation_matrix(rows, n_cells + len(extra))]).tocsr()
@@ -88,14 +97,40 @@ def add_area_sets(counter, tables: Tables, unpublished: set, area_sets: Sequence
     merged["level"] = pd.Categorical(merged["level"], [*AGGREGATE_LEVELS, AREA_SET_LEVEL])
     for column in ("area_code", "period_kind", "period", "dimension", "group"):
         merged[column] = merged[column].astype(str).astype("category")
-    return merged, relations, np.concatenate([is_linked, np.zeros(len(extra), dtype=bool)])
+    is_linked = np.concatenate([is_linked, np.zeros(len(extra), dtype=bool)])
+    return merged, relations, is_linked, left_out
+
+
+def area_set_plan(counter, tables: Tables, area_sets: Sequence[AreaSet]) -> set:
+    """The service areas' tables left out: by month, or by year, when more than
+    :data:`MAX_RISKY_CELLS` of their counts are 1 to 4 or hold an LSOA count of 1 to 4.
+
+    Each such count ties small hidden counts together in the audit; many of them, in
+    service areas that overlap, make one large integer programme that takes too long to
+    publish. Leaving a table out hides it completely (nothing else is a sum of it)."""
+    if not area_sets:
+        return set()
+    lsoa = {t: tables[t] for t in (("lsoa", k, "all") for k in PERIODS) if t in tables}
+    cells, _ = counter.cells_and_relations(lsoa)
+    extra, rows = _area_set_cells(cells, area_sets, PERIODS)
+    if extra.empty:
+        return set()
+    counts = np.r_[cells["count"].to_numpy(), extra["count"].to_numpy()]
+    small = (counts >= 1) & (counts <= 4)
+    # the first relations are each service-area cell's, in the order of ``extra``
+    risky = np.array([small[parent] or small[parts].any() for parent, parts
+                      in rows[:len(extra)]])
+    kind_of = extra["period_kind"].to_numpy()
+    return {(AREA_SET_LEVEL, kind, "all") for kind in PERIODS
+            if int(risky[kind_of == kind].sum()) > MAX_RISKY_CELLS}
 
 
 def _linked_tables(counter, tables: Tables, unpublished: set,
-                   area_sets: Sequence[AreaSet]) -> Tables:
-    """Cells of the unpublished "all reports" tables under the published areas (of the
-    finest level published by month and by year) that hold a service area's LSOA."""
-    if not area_sets:
+                   area_sets: Sequence[AreaSet], kinds: Sequence[str] = PERIODS) -> Tables:
+    """Cells of the unpublished "all reports" tables, of the ``kinds`` of period, under
+    the published areas (of the finest level published by month and by year) that hold a
+    service area's LSOA."""
+    if not area_sets or not kinds:
         return {}
     root = next(level for level in AGGREGATE_LEVELS[1:]
                 if all((level, kind, "all") not in unpublished for kind in PERIODS))
@@ -104,7 +139,7 @@ def _linked_tables(counter, tables: Tables, unpublished: set,
     touched = np.unique(counter.position[root][rows[rows >= 0]])
     linked = {}
     for level in AGGREGATE_LEVELS[:AGGREGATE_LEVELS.index(root)]:
-        for kind in PERIODS:
+        for kind in kinds:
             table = (level, kind, "all")
             if table not in unpublished or table not in tables:
                 continue
@@ -116,12 +151,13 @@ def _linked_tables(counter, tables: Tables, unpublished: set,
     return linked
 
 
-def _area_set_cells(cells: pd.DataFrame, area_sets: Sequence[AreaSet]
+def _area_set_cells(cells: pd.DataFrame, area_sets: Sequence[AreaSet], kinds: Sequence[str]
                     ) -> tuple[pd.DataFrame, list[tuple[int, np.ndarray]]]:
-    """The service areas' non-zero cells, and their relations as (parent, parts) by
-    position (new cells numbered after ``cells``)."""
+    """The service areas' non-zero cells by the ``kinds`` of period, and their relations
+    as (parent, parts) by position (new cells numbered after ``cells``): first each cell
+    and its LSOAs' cells, then each year and its months."""
     lsoa = cells[(cells["level"] == "lsoa") & (cells["dimension"] == "all")
-                 & ~cells["rest"]]
+                 & ~cells["rest"] & cells["period_kind"].isin(list(kinds))]
     members = pd.DataFrame([(s.code, code) for s in area_sets for code in s.lsoas],
                            columns=["set", "area_code"])
     parts = members.merge(pd.DataFrame({
@@ -139,7 +175,8 @@ def _area_set_cells(cells: pd.DataFrame, area_sets: Sequence[AreaSet]
     months = sums[sums["period_kind"] == "month"].assign(year=lambda f: f["period"].str[:4])
     years = sums[sums["period_kind"] == "year"].set_index(["set", "period"])["position"]
     for (code, year), group in months.groupby(["set", "year"]):
-        relations.append((int(years[(code, year)]), group["position"].to_numpy()))
+        if (code, year) in years.index:
+            relations.append((int(years[(code, year)]), group["position"].to_numpy()))
     extra = pd.DataFrame({
         "level": AREA_SET_LEVEL, "area_code": sums["set"], "period_kind": sums["period_kind"],
         "period": sums["period"], "dimension": "all", "group": "all",
@@ -165,9 +202,22 @@ def area_set_table(cube, code: str, period: str = "month") -> pd.DataFrame:
         area_code, period, count (Int64, NA when suppressed), shown (``<5``, ``[c]`` or the
         count) and suppressed; one row per period with a report in any of its LSOAs
         (other periods had none).
+
+    Raises
+    ------
+    NotPublished
+        When service areas' counts by that period are left out (:func:`area_set_plan`).
     """
-    from reports.aggregate import SHOWN
+    from reports.aggregate import SHOWN, NotPublished
     from reports.suppression import PUBLISHED
+
+    if (AREA_SET_LEVEL, period, "all") in cube.unpublished:
+        raise NotPublished(
+            f"Tension reports of service areas are not published by {period} at the "
+            "moment: too many of those counts are small or hold small counts of their "
+            "neighbourhoods, and showing them could reveal individual reports. "
+            + ("Counts by year may be shown on the service area's profile."
+               if period == "month" else ""))
 
     rows = cube.tables.get((AREA_SET_LEVEL, period, "all"), np.zeros(0, dtype=np.int64))
     chosen = cube.cells.iloc[rows]

@@ -69,7 +69,12 @@ def pinned_cells(reports: pd.DataFrame, directory: AreaDirectory,
         for row in table.itertuples(index=False):
             label[(level, row.area_code, row.period, dim, row.group)] = row.shown
     for area_set, kind in itertools.product(area_sets, ("month", "year")):
-        for row in area_set_table(cube, area_set.code, kind).itertuples(index=False):
+        try:
+            table = area_set_table(cube, area_set.code, kind)
+        except NotPublished:
+            free_tables.add((SET, kind, "all"))
+            continue
+        for row in table.itertuples(index=False):
             label[(SET, area_set.code, row.period, "all", "all")] = row.shown
     rests = _rest_keys(reports, directory)
     variables: dict[tuple, int] = {}

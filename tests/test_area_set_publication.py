@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reports import moderation
-from reports.aggregate import build_cube, public_table
+from reports.aggregate import NotPublished, build_cube, public_table
 from reports.area_set_cube import AreaSet, area_set_table, service_area_code
 from reports.publication import set_directory_provider, stored_cube
 from reports.service_areas import create_service_area
@@ -136,3 +136,19 @@ def test_a_new_service_area_is_published_before_anyone_reads(store):
     assert table["shown"].tolist() == ["12"]
     assert table["count"].tolist() == [12]
     assert area_set_table(cube, "SA999", "year").empty
+
+
+def test_too_many_small_service_area_counts_by_month_are_not_published(monkeypatch):
+    # two months hold a small count of an LSOA, no year does: with room for one such
+    # count, service areas are published by year only, and asking for months says so
+    monkeypatch.setattr("reports.area_set_cube.MAX_RISKY_CELLS", 1)
+    reports = invented([("E01000001", "2025-01-10")] * 6 + [("E01000002", "2025-01-12")] * 3
+                       + [("E01000001", "2025-02-10")] * 7
+                       + [("E01000002", "2025-03-12")] * 3)
+    cube = build_cube(reports, DIRECTORY, [NORTH])
+    assert ("service_area", "month", "all") in cube.unpublished
+    assert ("service_area", "year", "all") not in cube.unpublished
+    with pytest.raises(NotPublished, match="not published by month"):
+        area_set_table(cube, NORTH.code, "month")
+    assert shown(cube, NORTH) == {"2025": "19"}
+    assert pinned_cells(reports, DIRECTORY, [NORTH]) == []

@@ -54,6 +54,7 @@ from ui.cached import load_benchmarks, load_joined, load_provenance, manifest_st
 from ui.profile_view import escape_markdown, load_sources, region_names, similar_display
 from ui.report_counts import (
     SERVICE_AREA_COUNTS,
+    NotPublished,
     load_area_set_counts,
     load_public_counts,
     report_store_status,
@@ -188,7 +189,10 @@ def _report_counts(custom: CustomProfile) -> tuple[pd.DataFrame | None, tuple[st
     similar = custom.profile.similar["area_code"].astype(str).tolist()
     level = custom.profile.level
     theirs = load_public_counts(level, "all", "month", similar)  # type: ignore[arg-type]
-    mine = load_area_set_counts(custom.area.code)
+    try:
+        mine = load_area_set_counts(custom.area.code)
+    except NotPublished:  # said beside the measure (render_effect)
+        return None, None
     columns = ["area_code", "period", "count", "shown"]
     counts = pd.concat([mine[columns], theirs[columns]], ignore_index=True)
     return counts, (str(england["period"].min()), str(england["period"].max()))
@@ -255,6 +259,9 @@ def render_report_years(area: CustomArea) -> None:
         return
     try:
         years = load_area_set_counts(area.code, "year")
+    except NotPublished as why:
+        st.caption(str(why))
+        return
     except Exception:  # noqa: BLE001 - the page says the counts are unavailable
         st.caption("Report counts are unavailable (the reports database could not be read).")
         return
