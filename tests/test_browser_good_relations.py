@@ -19,12 +19,13 @@ from data_sources.cache import Cache, Provenance
 from reports.activities import ActivityInput, record_activity
 from reports.service_areas import create_service_area
 from reports.store import open_store
-from tests.browser import ARTIFACTS, browser_missing
+from tests.browser import ARTIFACTS, browser_missing, drawn_areas, wait_map
 from tests.fixtures import service_areas as invented
 from tests.fixtures.reports.helpers import TODAY, bootstrap
 from tests.test_deploy import SHOTS, chromium
 from tests.test_good_relations_pages import write_cache
 from tests.test_profile import districts
+from tests.test_work_map import build_map_tiles
 
 pytestmark = [pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing())),
               pytest.mark.timeout(600)]
@@ -38,6 +39,7 @@ def app_url(mirror, tmp_path):
     SHOTS.mkdir(parents=True, exist_ok=True)
     cache_dir = tmp_path / "cache"
     write_cache(cache_dir)
+    build_map_tiles(cache_dir)  # invented squares, for the Stories map
     joined = districts()  # its first district stands in for the mirror's Leicester
     joined = joined[joined["area_code"] != LEICESTER].reset_index(drop=True)
     joined["area_code"] = joined["area_code"].replace("E06000000", LEICESTER)
@@ -130,6 +132,8 @@ def test_member_story_moderated_then_found_by_a_visitor(app_url):
         visitor.open(app_url + "/stories")
         visitor.wait_for(STORY)
         visitor.wait_for("Told by Thamesbury Together")
+        wait_map(visitor.driver)  # the districts with stories: Invented Leicester
+        assert drawn_areas(visitor.driver) == 1
         visitor.shot("stories-page")
         visitor.open(app_url + "/who-works-where")
         visitor.type_into("directory_place", "LE1 6RP")

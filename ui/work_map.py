@@ -32,7 +32,7 @@ from ui.routes import asset_url
 # light (few, or not chosen) to dark (many, or chosen)
 SHADE = "higher_worse"
 STORIES = replace(
-    get_indicator("reports_total"), id="stories", label="Published stories", unit="stories",
+    get_indicator("reports_total"), id="stories", label="Published stories", unit="number",
     polarity=SHADE, source=(), vintage="as published by the moderators",
     definition="Stories approved by the moderators whose activity's service area lies "
                "(at least partly) in the district.")
