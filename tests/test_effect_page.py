@@ -114,3 +114,16 @@ def test_service_area_profile_is_public_when_listed(seeded):
     assert years["Year"].tolist() == ["2023", "2024", "2025"]
     assert years["Approved reports"].str.fullmatch(r"\d+|<5|\[c\]").all()
     assert SERVICE_AREA_COUNTS in words(at)
+
+
+def test_service_area_counts_left_out_are_said_not_taken_for_zero(seeded, monkeypatch):
+    # as when overlapping service areas hold too many small counts to audit quickly
+    monkeypatch.setattr("reports.area_set_cube.MAX_RISKY_CELLS", -1)
+    at = signed_in(EFFECT)
+    at.selectbox(key="effect_activity").set_value("1").run()
+    assert not at.exception, at.exception
+    reports = at.dataframe[0].value.iloc[2]
+    assert reports["Months before / after"] == "0 / 0"
+    assert reports["Difference in differences"] == ""
+    assert "not published by month" in words(at)
+    assert "no approved tension reports" not in words(at)

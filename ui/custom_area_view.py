@@ -178,24 +178,26 @@ def kind_label(kind: str) -> str:
 
 
 # ---------------------------------------------------------------- the effect of an activity
-def _report_counts(custom: CustomProfile) -> tuple[pd.DataFrame | None, tuple[str, str] | None]:
-    """Suppressed monthly report counts of the service area and its similar areas, and the
-    months the store covers; (None, None) without a report store or any report."""
+def _report_counts(custom: CustomProfile
+                   ) -> tuple[pd.DataFrame | None, tuple[str, str] | None, str | None]:
+    """Suppressed monthly report counts of the service area and its similar areas, the
+    months the store covers, and why there are none when a table is not published;
+    (None, None, None) without a report store or any report."""
     if report_store_status():
-        return None, None
+        return None, None, None
     england = load_public_counts("country", "all", "month")
     if england.empty:
-        return None, None
+        return None, None, None
     similar = custom.profile.similar["area_code"].astype(str).tolist()
     level = custom.profile.level
-    theirs = load_public_counts(level, "all", "month", similar)  # type: ignore[arg-type]
     try:
+        theirs = load_public_counts(level, "all", "month", similar)  # type: ignore[arg-type]
         mine = load_area_set_counts(custom.area.code)
-    except NotPublished:  # said beside the measure (render_effect)
-        return None, None
+    except NotPublished as why:
+        return None, None, str(why)
     columns = ["area_code", "period", "count", "shown"]
     counts = pd.concat([mine[columns], theirs[columns]], ignore_index=True)
-    return counts, (str(england["period"].min()), str(england["period"].max()))
+    return counts, (str(england["period"].min()), str(england["period"].max())), None
 
 
 def _police(custom: CustomProfile) -> pd.DataFrame | None:
@@ -212,11 +214,11 @@ def _police(custom: CustomProfile) -> pd.DataFrame | None:
 def load_effect(custom: CustomProfile, activity: str, kind: str,
                 start: date) -> EffectReport:
     """Before and after ``start`` in the service area against its similar areas."""
-    reports, covered = _report_counts(custom)
+    reports, covered, withheld = _report_counts(custom)
     return build_effect(custom.area.code, custom.area.name,
                         float(custom.row["population_2021"]), activity, kind,
                         start.strftime("%Y-%m"), custom.profile.similar, _police(custom),
-                        reports, covered)
+                        reports, covered, withheld)
 
 
 # ---------------------------------------------------------------- rendering
