@@ -77,7 +77,8 @@ class EffectReport:
 def build_effect(area_code: str, area_name: str, residents: float, activity: str, kind: str,
                  start: str, similar: pd.DataFrame, police: pd.DataFrame | None = None,
                  reports: pd.DataFrame | None = None,
-                 report_months: tuple[str, str] | None = None) -> EffectReport:
+                 report_months: tuple[str, str] | None = None,
+                 reports_withheld: str | None = None) -> EffectReport:
     """Every measure of an activity's service area against its similar areas.
 
     Parameters
@@ -99,6 +100,9 @@ def build_effect(area_code: str, area_name: str, residents: float, activity: str
     report_months
         The first and last month the report store covers (a month outside it has no data,
         not zero reports); None when there are no reports at all.
+    reports_withheld
+        Why the report counts are not given when a table they need is not published
+        (said instead of "no reports").
     """
     if similar.empty:
         return EffectReport(area_code, area_name, activity, kind, start, similar, [
@@ -124,8 +128,8 @@ def build_effect(area_code: str, area_name: str, residents: float, activity: str
         measures.append(Measure(REPORTS, LABELS[REPORTS], SOURCES[REPORTS], series,
                                 estimate_did(series, LABELS[REPORTS], reports=True)))
     else:
-        measures.append(_no_data(REPORTS, LABELS[REPORTS],
-                                 "There are no approved tension reports to compare."))
+        measures.append(_no_data(REPORTS, LABELS[REPORTS], reports_withheld
+                                 or "There are no approved tension reports to compare."))
     return EffectReport(area_code, area_name, activity, kind, start,
                         similar[["area_code", "area_name"]].reset_index(drop=True), measures)
 

@@ -13,7 +13,7 @@ organisations.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -22,10 +22,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 
+from reports.area_set_cube import AreaSet, add_area_sets
 from reports.areas import AGGREGATE_LEVELS, AreaDirectory
 from reports.models import AuditEntry, Report
 from reports.store import Store
 from reports.suppression import (
+    LINKED,
     PRIMARY,
     PUBLISHED,
     REST,
@@ -126,7 +128,8 @@ def reports_version(store: Store) -> tuple[int, int]:
     return int(last_report or 0), int(last_audit or 0)
 
 
-def build_cube(reports: pd.DataFrame, directory: AreaDirectory) -> Cube:
+def build_cube(reports: pd.DataFrame, directory: AreaDirectory,
+               area_sets: Sequence[AreaSet] = ()) -> Cube:
     """Count ``reports`` at every level, period and breakdown, and suppress small counts.
 
     Parameters
@@ -135,6 +138,8 @@ def build_cube(reports: pd.DataFrame, directory: AreaDirectory) -> Cube:
         Columns area_code, incident_date, category, tension_level (one row per report).
     directory
         The known areas; reports in areas it does not know are left out.
+    area_sets
+        Service areas, counted and audited with the rest (:mod:`reports.area_set_cube`).
 
     Returns
     -------
@@ -145,10 +150,13 @@ def build_cube(reports: pd.DataFrame, directory: AreaDirectory) -> Cube:
 
     counter = CubeCounter(reports, directory)
     unpublished = publication_plan(counter.small_count)
-    cells, relations = counter.cells_and_relations(
-        [table for table in TABLES if table not in unpublished])
-    status = suppress(cells["count"].to_numpy(), relations, cells["rest"].to_numpy())
-    shown = status != REST
+    published = {table: counter.table(table) for table in TABLES if table not in unpublished}
+    cells, relations, linked, left_out = add_area_sets(counter, published, unpublished,
+                                                       area_sets)
+    unpublished |= left_out
+    status = suppress(cells["count"].to_numpy(), relations, cells["rest"].to_numpy(),
+                      linked=linked)
+    shown = (status != REST) & (status != LINKED)
     public = cells.loc[shown, KEY].assign(count=cells["count"].to_numpy()[shown],
                                           status=status[shown])
     return Cube(public.reset_index(drop=True), frozenset(unpublished))

@@ -9,6 +9,8 @@ parent is exactly the sum of its parts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix, csr_matrix
@@ -183,10 +185,12 @@ class CubeCounter:
         place, months = np.divmod(rest, self.n_months)
         return place, months, categories, tensions
 
-    def cells_and_relations(self, tables: list[Table]) -> tuple[pd.DataFrame, csr_matrix]:
-        """The cells of ``tables`` and the relations among them."""
+    def cells_and_relations(self, tables: Mapping[Table, tuple[np.ndarray, np.ndarray]]
+                            ) -> tuple[pd.DataFrame, csr_matrix]:
+        """The cells of ``tables`` (each its keys and counts, of :meth:`table` or a part of
+        it) and the relations among them."""
         level_of = {level: code for code, level in enumerate(AGGREGATE_LEVELS)}
-        parts = [(table, self.table(table)) for table in tables]
+        parts = list(tables.items())
         keys = np.concatenate([p[1][0] for p in parts]) if parts else np.zeros(0, np.int64)
         counts = np.concatenate([p[1][1] for p in parts]) if parts else np.zeros(0, np.int64)
         level_codes = (np.concatenate([np.full(len(p[1][0]), level_of[p[0][0]]) for p in parts])

@@ -29,10 +29,20 @@ from scipy.sparse.csgraph import connected_components
 
 # The statuses of a cell. UNPUBLISHED cells belong to tables that are not published at
 # all (and never to a relation with a published cell); REST cells count the reports
-# placed only at a coarser level: never published, 1 or more to the attacker.
-PUBLISHED, PRIMARY, SECONDARY, WITHHELD, REST, UNPUBLISHED = 0, 1, 2, 3, 4, 5
+# placed only at a coarser level: never published, 1 or more to the attacker. LINKED
+# cells belong to unpublished tables that a published sum of them (a service area's
+# count, reports.area_set_cube) ties to the rest: 0 or more to the attacker, kept in
+# the audit, and protected when they hold 1 to 4.
+PUBLISHED, PRIMARY, SECONDARY, WITHHELD, REST, UNPUBLISHED, LINKED = 0, 1, 2, 3, 4, 5, 6
 SMALL = (1, 4)
 SENSITIVE = (PRIMARY, SECONDARY, WITHHELD)
+
+
+def sensitive_cells(values: np.ndarray, status: np.ndarray) -> np.ndarray:
+    """Which cells must not be pinned: every suppressed one, and linked ones of 1 to 4."""
+    values = np.asarray(values)
+    return np.isin(status, SENSITIVE) | ((status == LINKED) & (values >= SMALL[0])
+                                         & (values <= SMALL[1]))
 
 
 @dataclass(frozen=True)
@@ -52,10 +62,15 @@ def attacker_bounds(values: np.ndarray, status: np.ndarray) -> tuple[np.ndarray,
     values = np.asarray(values, dtype=float)
     low, high = values.copy(), values.copy()
     for state, (lo, hi) in {PRIMARY: SMALL, SECONDARY: (SMALL[1] + 1, np.inf),
-                            WITHHELD: (1, np.inf), REST: (1, np.inf),
-                            UNPUBLISHED: (0, np.inf)}.items():
+                            REST: (1, np.inf),
+                            UNPUBLISHED: (0, np.inf), LINKED: (0, np.inf)}.items():
         chosen = status == state
         low[chosen], high[chosen] = lo, hi
+    # "[c]" withheld instead of "<5": 1 or more; one that held 5 or more is taken to be
+    # known as that, like every other "[c]"
+    withheld = status == WITHHELD
+    low[withheld] = np.where(values[withheld] > SMALL[1], SMALL[1] + 1, 1)
+    high[withheld] = np.inf
     return low, high
 
 
@@ -151,13 +166,14 @@ def pinned_cells(values: np.ndarray, status: np.ndarray, relations: csr_matrix) 
         whole-number values.
     """
     quick = pinned_by_one_relation(values, status, relations)
-    quick = quick[np.isin(status[quick], SENSITIVE)]  # a rest count may well be pinned
+    # a rest count, or a linked one of 5 or more, may be pinned: only the others matter
+    quick = quick[sensitive_cells(values, status)[quick]]
     if len(quick):
         return quick
     system = attacker_system(values, status, relations)
     if len(system.unknown) == 0:
         return np.zeros(0, dtype=np.int64)
-    sensitive = np.isin(status[system.unknown], SENSITIVE)
+    sensitive = sensitive_cells(values, status)[system.unknown]
     pinned = []
     for columns, rows in _components(system.matrix):
         wanted = columns[sensitive[columns]]

@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import delete, select
 
 from reports.aggregate import Cube, build_cube, load_approved, reports_version
+from reports.area_set_cube import load_area_sets
 from reports.areas import AreaDirectory
 from reports.models import Publication
 from reports.store import Store
@@ -38,7 +39,7 @@ def fingerprint(store: Store, directory: AreaDirectory) -> str:
 def publish(store: Store, directory: AreaDirectory) -> Cube:
     """Build the suppressed tables from the approved reports and store them."""
     stamp = fingerprint(store, directory)
-    cube = build_cube(load_approved(store), directory)
+    cube = build_cube(load_approved(store), directory, load_area_sets(store))
     cells = cube.cells.copy()
     # the stored copy never holds a suppressed count
     cells["count"] = cells["count"].where(cells["status"] == PUBLISHED, -1)

@@ -110,7 +110,13 @@ def create_service_area(store: Store, actor: Actor, name: str, lsoa_codes: Itera
         record(session, actor, "create", "service_area", area.id,
                {"name": (None, name), "lsoas": (None, len(codes)),
                 "list_in_directory": (None, bool(list_in_directory))}, now)
-        return area.id
+        area_id = area.id
+    # its counts join the audited publication (imported here: the publication reads the
+    # service areas through this module)
+    from reports.publication import after_change
+
+    after_change(store)
+    return area_id
 
 
 def set_directory_listing(store: Store, actor: Actor, service_area_id: int,

@@ -20,39 +20,45 @@ last answer is the certificate.
 
 from __future__ import annotations
 
-from collections import deque
+from collections.abc import Iterator
 
 import numpy as np
 from scipy.sparse import csc_matrix, csr_matrix
 
 from reports.disclosure import (
+    LINKED,
     PRIMARY,
     PUBLISHED,
     REST,
     SECONDARY,
-    SENSITIVE,
     SMALL,
     UNPUBLISHED,
     WITHHELD,
     pinned_cells,
+    sensitive_cells,
 )
 
-__all__ = ["PRIMARY", "PUBLISHED", "REST", "SECONDARY", "UNPUBLISHED", "WITHHELD",
+__all__ = ["LINKED", "PRIMARY", "PUBLISHED", "REST", "SECONDARY", "UNPUBLISHED", "WITHHELD",
            "primary_status", "suppress"]
 
 
-def primary_status(values: np.ndarray, rest: np.ndarray, unpublished: np.ndarray) -> np.ndarray:
-    """PRIMARY for counts 1 to 4, REST and UNPUBLISHED where given, PUBLISHED otherwise."""
+def primary_status(values: np.ndarray, rest: np.ndarray, unpublished: np.ndarray,
+                   linked: np.ndarray | None = None) -> np.ndarray:
+    """PRIMARY for counts 1 to 4, REST, UNPUBLISHED and LINKED where given, PUBLISHED
+    otherwise."""
     values = np.asarray(values)
     status = np.full(len(values), PUBLISHED, dtype=np.int8)
     status[(values >= SMALL[0]) & (values <= SMALL[1])] = PRIMARY
     status[np.asarray(rest, dtype=bool)] = REST
     status[np.asarray(unpublished, dtype=bool)] = UNPUBLISHED
+    if linked is not None:
+        status[np.asarray(linked, dtype=bool) & (status != REST)] = LINKED
     return status
 
 
 def suppress(values: np.ndarray, relations: csr_matrix, rest: np.ndarray,
-             unpublished: np.ndarray | None = None) -> np.ndarray:
+             unpublished: np.ndarray | None = None,
+             linked: np.ndarray | None = None) -> np.ndarray:
     """The suppression status of every cell.
 
     Parameters
@@ -65,16 +71,20 @@ def suppress(values: np.ndarray, relations: csr_matrix, rest: np.ndarray,
         Cells counting reports placed only at a coarser level (never published).
     unpublished
         Cells of tables that are not published at all.
+    linked
+        Cells of unpublished tables that published cells are sums of (see
+        :mod:`reports.area_set_cube`): kept in the audit, never published.
 
     Returns
     -------
     numpy.ndarray
-        PUBLISHED, PRIMARY ("<5"), SECONDARY or WITHHELD ("[c]"), REST or UNPUBLISHED.
+        PUBLISHED, PRIMARY ("<5"), SECONDARY or WITHHELD ("[c]"), REST, UNPUBLISHED or
+        LINKED.
     """
     values = np.asarray(values, dtype=np.int64)
     if unpublished is None:
         unpublished = np.zeros(len(values), dtype=bool)
-    status = primary_status(values, rest, unpublished)
+    status = primary_status(values, rest, unpublished, linked)
     relations = csr_matrix(relations)
     # relations with a cell of an unpublished table tell the attacker nothing: leave
     # them out once (reports.disclosure explains why)
@@ -109,7 +119,7 @@ def _rows_of(by_cell: csc_matrix, cell: int) -> np.ndarray:
 
 def _protect(values, status, relations, by_cell, cell: int) -> int | None:
     """Hide or withhold one more cell so that ``cell`` is no longer pinned: which, if any."""
-    if status[cell] not in SENSITIVE:
+    if not sensitive_cells(values[cell:cell + 1], status[cell:cell + 1])[0]:
         return None
     complement = _complement(values, status, relations, by_cell, cell)
     if complement is not None:
@@ -122,43 +132,50 @@ def _complement(values, status, relations, by_cell, cell: int) -> int | None:
     """The smallest published non-zero cell of a relation of ``cell`` or, failing that, of
     a relation reached from it through hidden cells (the published cell that pins ``cell``
     may sit in a relation it is not itself part of)."""
+    for _, members in _rings(status, relations, by_cell, cell):
+        best = min(((int(values[c]), int(c)) for cells, _ in members for c in cells
+                    if status[c] == PUBLISHED and values[c] > 0), default=None)
+        if best is not None:
+            return best[1]
+    return None
+
+
+def _withhold(status, relations, by_cell, cell: int) -> int | None:
+    """Publish less: turn a "<5" cell into "[c]", the nearest to ``cell`` (a parent in one
+    of its relations first, then any "<5" cell of those relations, then ``cell``, then
+    further out through hidden cells)."""
+    for frontier, members in _rings(status, relations, by_cell, cell):
+        parents = [int(c) for cells, signs in members
+                   for c, s in zip(cells, signs, strict=True) if s > 0 and status[c] == PRIMARY]
+        others = [int(c) for cells, _ in members for c in cells if status[c] == PRIMARY]
+        for candidate in (*parents, *others, *frontier):
+            if status[candidate] == PRIMARY:
+                status[candidate] = WITHHELD
+                return candidate
+    return None
+
+
+def _rings(status, relations, by_cell, cell: int
+           ) -> Iterator[tuple[list[int], list[tuple[np.ndarray, np.ndarray]]]]:
+    """The relations around ``cell``, ring by ring outward through hidden cells: each
+    ring's starting cells and its relations' (cells, signs)."""
     seen_rows: set[int] = set()
     seen_cells = {cell}
-    frontier = deque([cell])
+    frontier = [cell]
     while frontier:
-        ring_best: tuple[int, int] | None = None
-        next_frontier: deque[int] = deque()
+        members, next_frontier = [], []
         for member in frontier:
             for row in _rows_of(by_cell, member):
                 if row in seen_rows:
                     continue
                 seen_rows.add(int(row))
-                cells, _ = _members(relations, int(row))
+                cells, signs = _members(relations, int(row))
                 if (status[cells] == UNPUBLISHED).any():
                     continue
+                members.append((cells, signs))
                 for other in cells:
-                    if status[other] == PUBLISHED and values[other] > 0:
-                        key = (int(values[other]), int(other))
-                        ring_best = key if ring_best is None else min(ring_best, key)
-                    elif status[other] != PUBLISHED and other not in seen_cells:
+                    if status[other] != PUBLISHED and other not in seen_cells:
                         seen_cells.add(int(other))
                         next_frontier.append(int(other))
-        if ring_best is not None:
-            return ring_best[1]
+        yield frontier, members
         frontier = next_frontier
-    return None
-
-
-def _withhold(status, relations, by_cell, cell: int) -> int | None:
-    """Publish less: turn a "<5" parent in a relation of ``cell`` (or ``cell``) into "[c]"."""
-    parents, others = [], []
-    for row in _rows_of(by_cell, cell):
-        cells, signs = _members(relations, int(row))
-        parents += [int(c) for c, s in zip(cells, signs, strict=True)
-                    if s > 0 and status[c] == PRIMARY]
-        others += [int(c) for c in cells if status[c] == PRIMARY]
-    for candidate in (*parents, *others, cell):
-        if status[candidate] in (PRIMARY, SECONDARY):
-            status[candidate] = WITHHELD
-            return candidate
-    return None

@@ -15,6 +15,7 @@ of every suppressed cell.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from reports.aggregate import NotPublished, build_cube, public_table
+from reports.area_set_cube import AREA_SET_LEVEL as SET
+from reports.area_set_cube import AreaSet, area_set_table
 from reports.areas import AGGREGATE_LEVELS, AreaDirectory
 
 DIMENSIONS = ("all", "category", "tension_level")
@@ -44,10 +47,14 @@ def _rest_keys(reports: pd.DataFrame, directory: AreaDirectory) -> set[tuple]:
     return keys
 
 
-def pinned_cells(reports: pd.DataFrame, directory: AreaDirectory) -> list[tuple]:
-    """Every published "<5" or "[c]" cell whose whole-number range is a single value."""
-    cube = build_cube(reports, directory)
+def pinned_cells(reports: pd.DataFrame, directory: AreaDirectory,
+                 area_sets: Sequence[AreaSet] = ()) -> list[tuple]:
+    """Every published "<5" or "[c]" cell whose whole-number range is a single value, and,
+    with ``area_sets`` (service areas, each published cell the sum of its LSOAs' cells),
+    every cell of 1 to 4 of an unpublished "all reports" table whose range is."""
+    cube = build_cube(reports, directory, area_sets)
     truth = _truth(reports, directory)
+    truth.update(_set_truth(truth, area_sets))
     months = sorted({str(d)[:7] for d in reports["incident_date"]})
     years = sorted({m[:4] for m in months})
     groups = {"all": ["all"], "category": sorted(set(reports["category"])),
@@ -63,6 +70,14 @@ def pinned_cells(reports: pd.DataFrame, directory: AreaDirectory) -> list[tuple]
             continue
         for row in table.itertuples(index=False):
             label[(level, row.area_code, row.period, dim, row.group)] = row.shown
+    for area_set, kind in itertools.product(area_sets, ("month", "year")):
+        try:
+            table = area_set_table(cube, area_set.code, kind)
+        except NotPublished:
+            free_tables.add((SET, kind, "all"))
+            continue
+        for row in table.itertuples(index=False):
+            label[(SET, area_set.code, row.period, "all", "all")] = row.shown
     rests = _rest_keys(reports, directory)
     variables: dict[tuple, int] = {}
     low, high, value = [], [], []
@@ -139,7 +154,32 @@ def pinned_cells(reports: pd.DataFrame, directory: AreaDirectory) -> list[tuple]
             eq += [(-1, ("rest", child, parent, period, other, g)) for g in groups[other]
                    if (child, parent, period, other, g) in rests]
             equations.append(eq)
-    return _solve(equations, term, variables, low, high, value, label)
+    for area_set, period in itertools.product(area_sets, periods):
+        equations.append([(1, (SET, area_set.code, period, "all", "all"))]
+                         + [(-1, ("lsoa", code, period, "all", "all"))
+                            for code in area_set.lsoas])
+        if len(period) == 4:
+            equations.append([(1, (SET, area_set.code, period, "all", "all"))]
+                             + [(-1, (SET, area_set.code, m, "all", "all")) for m in months
+                                if m.startswith(period)])
+    watched = set(label)
+    if area_sets:
+        watched |= {key for key, count in truth.items() if 1 <= count <= 4
+                    and key[3] == "all" and key[0] != SET
+                    and (key[0], "month" if len(key[2]) == 7 else "year", "all") in free_tables}
+    return _solve(equations, term, variables, low, high, value, watched)
+
+
+def _set_truth(truth: dict[tuple, int], area_sets: Sequence[AreaSet]) -> dict[tuple, int]:
+    """The true count of every service-area cell: the sum of its LSOAs' cells."""
+    sums: dict[tuple, int] = {}
+    for area_set in area_sets:
+        members = set(area_set.lsoas)
+        for (level, code, period, dim, _), count in truth.items():
+            if level == "lsoa" and dim == "all" and code in members:
+                key = (SET, area_set.code, period, "all", "all")
+                sums[key] = sums.get(key, 0) + count
+    return sums
 
 
 def _truth(reports: pd.DataFrame, directory: AreaDirectory) -> dict[tuple, int]:
@@ -164,7 +204,7 @@ def _truth(reports: pd.DataFrame, directory: AreaDirectory) -> dict[tuple, int]:
     return truth
 
 
-def _solve(equations, term, variables, low, high, value, label) -> list[tuple]:
+def _solve(equations, term, variables, low, high, value, watched) -> list[tuple]:
     rows, cols, data, rhs = [], [], [], []
     for eq in equations:
         constant, terms = 0, []
@@ -193,7 +233,7 @@ def _solve(equations, term, variables, low, high, value, label) -> list[tuple]:
     seen = [{v} for v in truth]
     keys = list(variables)
     pinned = []
-    candidates = [c for k, c in variables.items() if k[0] != "rest" and k in label]
+    candidates = [c for k, c in variables.items() if k[0] != "rest" and k in watched]
     rng = np.random.default_rng(0)
     for _ in range(4):  # a few solves pushing every cell at once clear most of them
         cost = np.zeros(n)
@@ -204,7 +244,7 @@ def _solve(equations, term, variables, low, high, value, label) -> list[tuple]:
         for i, x in enumerate(np.round(result.x)):
             seen[i].add(x)
     for key, column in variables.items():
-        if key[0] == "rest" or label.get(key) is None or len(seen[column]) > 1:
+        if key[0] == "rest" or key not in watched or len(seen[column]) > 1:
             continue
         for sign in (-1, 1):
             cost = np.zeros(n)

@@ -72,10 +72,12 @@ def test_effect_page_estimates_against_similar_areas(seeded):
     assert list(estimates["Measure"].str.split(" per").str[0]) == [
         "public-order offences", "anti-social behaviour incidents", "tension reports"]
     assert estimates["Months before / after"].iloc[:2].eq("12 / 12").all()
-    # a service area's tension reports are not published (issue 13): no estimate, and why
+    # the service area's tension reports come from the audited publication
+    # (INVENTED reports rise by 6 a month in one of its LSOAs from the start on)
     reports = estimates.iloc[2]
-    assert reports["Months before / after"] == "0 / 0"
-    assert reports["Difference in differences"] == ""
+    assert reports["Months before / after"] == "12 / 12"
+    assert reports["Difference in differences"].startswith("+")
+    assert " to " in reports["95% interval"]
     text = words(at)
     assert SERVICE_AREA_COUNTS in text
     assert "does not show that the activity caused any change" in text
@@ -107,6 +109,21 @@ def test_service_area_profile_is_public_when_listed(seeded):
     assert any("Dissimilarity" in " ".join(f["Indicator"]) for f in [key])
     assert "6 small areas (LSOAs)" in words(at)
     assert {b.label for b in at.get("download_button")} == {"Download PDF", "Download HTML"}
-    # its tension reports are not published (issue 13), and it says why
-    assert not any("Approved reports" in f.columns for f in frames)
+    # its tension reports by year, suppressed with every published table
+    years = next(f for f in frames if "Approved reports" in f.columns)
+    assert years["Year"].tolist() == ["2023", "2024", "2025"]
+    assert years["Approved reports"].str.fullmatch(r"\d+|<5|\[c\]").all()
     assert SERVICE_AREA_COUNTS in words(at)
+
+
+def test_service_area_counts_left_out_are_said_not_taken_for_zero(seeded, monkeypatch):
+    # as when overlapping service areas hold too many small counts to audit quickly
+    monkeypatch.setattr("reports.area_set_cube.MAX_RISKY_CELLS", -1)
+    at = signed_in(EFFECT)
+    at.selectbox(key="effect_activity").set_value("1").run()
+    assert not at.exception, at.exception
+    reports = at.dataframe[0].value.iloc[2]
+    assert reports["Months before / after"] == "0 / 0"
+    assert reports["Difference in differences"] == ""
+    assert "not published by month" in words(at)
+    assert "no approved tension reports" not in words(at)

@@ -118,7 +118,7 @@ def test_service_areas_from_wards_districts_and_picked_neighbourhoods(people):
              lambda: at.multiselect(key="area_wards").select("E05000001")),
             ("Invented: Marshfield", "Districts",
              lambda: at.multiselect(key="area_districts").select("E09000002")),
-            ("Invented: two streets", "Neighbourhoods of a district",
+            ("Invented: two streets", "Neighbourhoods of a district (map)",
              lambda: (at.selectbox(key="area_pick_district").select("E09000001").run(),
                       at.multiselect(key="area_lsoas_E09000001").select("E01000003")
                       .select("E01000005")))]:

@@ -40,6 +40,7 @@ from indicators.profile_segregation import (
     random_placement_explanation,
 )
 from reports.activities import ActivityView, list_activities
+from reports.area_set_cube import service_area_code
 from reports.audit import Actor
 from reports.service_areas import (
     ServiceAreaView,
@@ -74,7 +75,7 @@ class CustomProfile(NamedTuple):
 
 def custom_area_of(view: ServiceAreaView) -> CustomArea:
     """The custom area of a stored service area (code ``SA<id>``)."""
-    return CustomArea(f"SA{view.id}", view.name, tuple(sorted(view.lsoa_codes)))
+    return CustomArea(service_area_code(view.id), view.name, tuple(sorted(view.lsoa_codes)))
 
 
 def _optional(dataset: str) -> pd.DataFrame | None:
@@ -177,24 +178,26 @@ def kind_label(kind: str) -> str:
 
 
 # ---------------------------------------------------------------- the effect of an activity
-def _report_counts(custom: CustomProfile) -> tuple[pd.DataFrame | None, tuple[str, str] | None]:
-    """Suppressed monthly report counts of the service area and its similar areas, and the
-    months the store covers; (None, None) without a report store or any report."""
+def _report_counts(custom: CustomProfile
+                   ) -> tuple[pd.DataFrame | None, tuple[str, str] | None, str | None]:
+    """Suppressed monthly report counts of the service area and its similar areas, the
+    months the store covers, and why there are none when a table is not published;
+    (None, None, None) without a report store or any report."""
     if report_store_status():
-        return None, None
+        return None, None, None
     england = load_public_counts("country", "all", "month")
     if england.empty:
-        return None, None
+        return None, None, None
     similar = custom.profile.similar["area_code"].astype(str).tolist()
     level = custom.profile.level
-    theirs = load_public_counts(level, "all", "month", similar)  # type: ignore[arg-type]
     try:
-        mine = load_area_set_counts(custom.area.code, list(custom.area.lsoas))
-    except NotPublished:
-        return None, None
+        theirs = load_public_counts(level, "all", "month", similar)  # type: ignore[arg-type]
+        mine = load_area_set_counts(custom.area.code)
+    except NotPublished as why:
+        return None, None, str(why)
     columns = ["area_code", "period", "count", "shown"]
     counts = pd.concat([mine[columns], theirs[columns]], ignore_index=True)
-    return counts, (str(england["period"].min()), str(england["period"].max()))
+    return counts, (str(england["period"].min()), str(england["period"].max())), None
 
 
 def _police(custom: CustomProfile) -> pd.DataFrame | None:
@@ -211,11 +214,11 @@ def _police(custom: CustomProfile) -> pd.DataFrame | None:
 def load_effect(custom: CustomProfile, activity: str, kind: str,
                 start: date) -> EffectReport:
     """Before and after ``start`` in the service area against its similar areas."""
-    reports, covered = _report_counts(custom)
+    reports, covered, withheld = _report_counts(custom)
     return build_effect(custom.area.code, custom.area.name,
                         float(custom.row["population_2021"]), activity, kind,
                         start.strftime("%Y-%m"), custom.profile.similar, _police(custom),
-                        reports, covered)
+                        reports, covered, withheld)
 
 
 # ---------------------------------------------------------------- rendering
@@ -257,7 +260,7 @@ def render_report_years(area: CustomArea) -> None:
         st.caption("No approved tension reports: there is no report database yet.")
         return
     try:
-        years = load_area_set_counts(area.code, list(area.lsoas), "year")
+        years = load_area_set_counts(area.code, "year")
     except NotPublished as why:
         st.caption(str(why))
         return
@@ -267,9 +270,7 @@ def render_report_years(area: CustomArea) -> None:
     if years.empty:
         st.caption("No approved tension reports in this service area.")
         return
-    st.caption("Approved reports by year of the incident, in the service area's small areas "
-               "(reports given only as a neighbourhood or district are not in them); 1 to 4 "
-               "are shown as <5 and counts that would reveal a small count as [c].")
+    st.caption(f"Approved reports by year of the incident. {SERVICE_AREA_COUNTS}")
     st.dataframe(years[["period", "shown"]].rename(
         columns={"period": "Year", "shown": "Approved reports"}), hide_index=True)
 

@@ -22,6 +22,7 @@ from reports.aggregate import (
     public_table,
     reports_version,
 )
+from reports.area_set_cube import area_set_table
 from reports.publication import current_cube
 from reports.store import database_url
 from settings import get_settings
@@ -31,10 +32,12 @@ from ui.reports_view import get_directory, get_store
 __all__ = ["NotPublished", "load_public_counts", "report_store_status"]
 
 
-SERVICE_AREA_COUNTS = ("Tension report counts of a service area are not published: a "
-                       "service area is not an official area, and its counts are not yet "
-                       "among the tables checked together against a solver, so they could "
-                       "give away a small count of an official area.")
+SERVICE_AREA_COUNTS = ("A service area's tension reports are counted in its small areas "
+                       "(LSOAs): reports placed only at a neighbourhood (MSOA) or district "
+                       "cannot be assigned to it and are left out. Its counts are checked "
+                       "together with every published table, other service areas' too, so "
+                       "1 to 4 are shown as <5 and counts that would let a small count be "
+                       "worked out as [c].")
 
 
 def report_store_status() -> str | None:
@@ -71,17 +74,10 @@ def _current_cube() -> Cube:
                  reports_version(get_store()))
 
 
-def load_area_set_counts(code: str, lsoas: list[str], period: Period = "month") -> pd.DataFrame:
-    """Counts of approved reports in a set of LSOAs (a service area): not published.
-
-    Raises
-    ------
-    NotPublished
-        Always, for now: a set of LSOAs is not among the tables the disclosure audit
-        (:mod:`reports.disclosure`) checks together, and a count checked against published
-        counts one relation at a time can be undone by a solver (issue 13).
-    """
-    raise NotPublished(SERVICE_AREA_COUNTS)
+def load_area_set_counts(code: str, period: Period = "month") -> pd.DataFrame:
+    """Suppressed counts of approved reports in a stored service area (code ``SA<id>``) by
+    month or year, from the audited publication (:mod:`reports.area_set_cube`)."""
+    return area_set_table(_current_cube(), code, period)
 
 
 def load_public_counts(level: Level, by: Breakdown, period: Period,

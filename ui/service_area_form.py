@@ -1,9 +1,9 @@
 """The Service areas tab of the Our work page: define where the organisation works.
 
 Four ways to choose the neighbourhoods (LSOAs 2021): postcodes looked up in bulk, wards,
-districts, or LSOAs picked from a list of a district's neighbourhoods (the accessible
-equivalent of clicking them on a map). The member sees how many neighbourhoods were
-found, and what could not be used, before saving.
+districts, or a district's LSOAs clicked on the map (a click adds or removes one) and
+listed beside it, where the list can be edited by keyboard too. The member sees how many
+neighbourhoods were found, and what could not be used, before saving.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from reports.work_summary import districts_of
 from ui.cached import load_ward_lookup
 from ui.profile_view import escape_markdown
 from ui.reports_view import bulk_postcode_resolver
+from ui.work_map import render_lsoa_picker, toggled
 
-METHODS = ("Postcodes", "Wards", "Districts", "Neighbourhoods of a district")
+METHODS = ("Postcodes", "Wards", "Districts", "Neighbourhoods of a district (map)")
 
 
 def _by_level(directory: AreaDirectory, level: str) -> dict[str, str]:
@@ -102,10 +103,23 @@ def _method_inputs(method: str, directory: AreaDirectory) -> None:
                                 index=None, key="area_pick_district",
                                 placeholder="Choose a district")
         if district:
-            inside = lsoas_within([district], directory).lsoa_codes
-            names = directory.areas["area_name"]
-            st.multiselect("Neighbourhoods (LSOAs)", inside, key=f"area_lsoas_{district}",
-                           format_func=lambda c: f"{names[c]} ({c})")
+            _pick_on_map(district, directory)
+
+
+def _pick_on_map(district: str, directory: AreaDirectory) -> None:
+    """The district's LSOAs on the map and in a list: one choice, clicked or typed."""
+    key = f"area_lsoas_{district}"
+    inside = lsoas_within([district], directory).lsoa_codes
+    chosen = [code for code in st.session_state.get(key) or [] if code in inside]
+    st.caption("Click a neighbourhood on the map to add it to the service area, or click "
+               "it again to take it out; the list below holds the same choice.")
+    clicked = render_lsoa_picker(district, inside, chosen)
+    if clicked in inside:
+        st.session_state[key] = toggled(chosen, clicked)
+        st.rerun()
+    names = directory.areas["area_name"]
+    st.multiselect("Neighbourhoods (LSOAs)", inside, key=key,
+                   format_func=lambda c: f"{names[c]} ({c})")
 
 
 def render_service_areas(store: Store, actor: Actor, directory: AreaDirectory) -> None:

@@ -387,8 +387,10 @@ districts nearest it in size.
 **What changed.** {escape_markdown(METHOD)}
 
 {escape_markdown(CAUTION)} Report counts of a service area are suppressed like every public
-count, and also withheld ("[c]") where a published count of an official area would give a
-small count away.
+count and checked together with every published table, other service areas' too: a count
+is withheld ("[c]") where subtracting published counts (two overlapping service areas,
+say) would give a small count away. Reports placed only at a neighbourhood (MSOA) or
+district lie in no small area, so no service area counts them.
 """)
 
 

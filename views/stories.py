@@ -1,7 +1,8 @@
 """Stories: good relations work told by member organisations, approved by moderators.
 
-Public. Filter by kind of work, approach, place and dates; a list of stories and a table
-of stories by district; the Atom feed for newsletters and council sites.
+Public. Filter by kind of work, approach, place and dates; a map of the districts with
+stories (a click narrows the list to one), the list of stories and a table of stories by
+district (the map's text equivalent); the Atom feed for newsletters and council sites.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from reports.taxonomy import APPROACHES, KINDS
-from reports.work_summary import StoryFilter, districts_of, filter_stories
+from reports.work_summary import StoryFilter, filter_stories
+from ui.work_map import render_story_map, stories_by_district
 from ui.work_view import (
     APPROACH_LABELS,
     KIND_LABELS,
@@ -32,6 +34,10 @@ if not stories:
             "page; they appear here once a moderator approves them.")
     st.stop()
 directory = work_directory()
+clicked = st.session_state.pop("stories_map_click", None)
+if clicked:  # a district clicked on the map becomes the place searched for
+    st.session_state["stories_place"] = clicked
+    st.query_params.pop("place", None)
 
 with st.container(border=True):
     left, right = st.columns(2)
@@ -52,11 +58,22 @@ if place_text.strip() and directory is not None:
         st.warning(place.error)
     else:
         st.caption(f"Stories of work whose service area overlaps {place.name} ({place.code}).")
-chosen = StoryFilter(
-    tuple(kinds), tuple(approaches),
-    None if place is None or place.error else place.lsoa_codes,
-    dates[0] if len(dates) > 0 else None, dates[1] if len(dates) > 1 else None)
-shown = filter_stories(stories, chosen)
+first, last = (dates[0] if len(dates) > 0 else None), (dates[1] if len(dates) > 1 else None)
+anywhere = filter_stories(stories, StoryFilter(tuple(kinds), tuple(approaches), None,
+                                               first, last))
+shown = anywhere if place is None or place.error else filter_stories(
+    anywhere, StoryFilter(lsoa_codes=place.lsoa_codes))
+
+by_district = stories_by_district(anywhere, directory)
+if directory is not None:
+    st.caption("Districts where the stories chosen above took place, darker with more "
+               "stories. Click a district to list only its stories; the By district tab "
+               "lists the same.")
+    district = place.code if place is not None and not place.error else None
+    picked = render_story_map(by_district, district)
+    if picked and picked != district:
+        st.session_state["stories_map_click"] = picked
+        st.rerun()
 
 list_tab, by_place_tab = st.tabs(["Stories", "By district"])
 with list_tab:
@@ -65,11 +82,8 @@ with list_tab:
     for story in shown:
         render_story(story, directory)
 with by_place_tab:
-    st.caption("The stories shown, by the district of their work (a story appears under "
-               "every district its service area touches).")
-    titles: dict[str, list[str]] = {}
-    for story in shown:
-        for name in (districts_of(story.lsoa_codes, directory) if directory else []):
-            titles.setdefault(name, []).append(story.title)
-    st.dataframe([{"District": name, "Stories": "; ".join(found)}
-                  for name, found in sorted(titles.items())], hide_index=True)
+    st.caption("The stories chosen above by the district of their work (a story appears "
+               "under every district its service area touches): the map's text equivalent.")
+    st.dataframe(by_district.rename(columns={
+        "area_name": "District", "area_code": "Code", "stories": "Stories",
+        "titles": "Titles"})[["District", "Code", "Stories", "Titles"]], hide_index=True)
