@@ -122,6 +122,26 @@ def test_reports_placed_coarser_under_tables_not_published_recover_nothing():
     assert pinned_cells(PLACED_COARSER, DIRECTORY) == []
 
 
+# Also found by the random stores: the region's January count (5) was hidden as a
+# complement ("[c]", so 5 or more), then re-labelled "withheld", which the audit took to
+# mean 1 or more; the attacker, reading "[c]", still takes it as 5 or more, and pinned it.
+COMPLEMENT_RELABELLED = pd.DataFrame([
+    ("E02000003", "2025-01-20", "protest", "high"),
+    ("E01000001", "2024-11-05", "hate_incident", "low"),
+    ("E01000001", "2025-01-20", "online_narrative", "high"),
+    ("E02000003", "2025-01-20", "protest", "high"),
+    ("E01000001", "2025-02-11", "hate_incident", "low"),
+    ("E02000003", "2025-01-20", "online_narrative", "high"),
+    ("E09000002", "2025-01-20", "online_narrative", "low"),
+], columns=COLUMNS)
+
+
+def test_only_small_counts_are_withheld_and_complements_stay_five_or_more():
+    assert pinned_cells(COMPLEMENT_RELABELLED, DIRECTORY) == []
+    cells = build_cube(COMPLEMENT_RELABELLED, DIRECTORY).cells
+    assert (cells.loc[cells["status"] == WITHHELD, "count"] <= 4).all()
+
+
 @pytest.mark.timeout(3600)  # about 2 s a store on a quiet machine; far more under load
 @settings(max_examples=int(os.environ.get("GRA_AUDIT_STORES", "12")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
