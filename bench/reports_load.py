@@ -150,7 +150,13 @@ def fill(store: Store, directory: AreaDirectory, submitter: str, n: int = 100_00
 
 
 def time_publish(store: Store, directory: AreaDirectory) -> dict[str, float]:
-    """Seconds to publish (read, count, suppress and audit, store) and to read page tables."""
+    """Seconds to publish (read, count, suppress and audit, store) and to read page tables.
+
+    The first publish in a process also indexes the area directory (kept for the next:
+    the app's server publishes on every change of state); both are timed."""
+    started = time.perf_counter()
+    publish(store, directory)
+    first = time.perf_counter() - started
     started = time.perf_counter()
     cube = publish(store, directory)
     published = time.perf_counter()
@@ -159,7 +165,7 @@ def time_publish(store: Store, directory: AreaDirectory) -> dict[str, float]:
     load_report_counts(store, directory, level="region", by="category", period="month",
                        areas=["E12000004"])
     trends_done = time.perf_counter()
-    return {"publish": published - started, "map": map_done - published,
+    return {"publish": published - started, "first": first, "map": map_done - published,
             "trends": trends_done - map_done, "cells": float(len(cube.cells)),
             "lad_rows": float(len(lad)), "left_out": float(len(cube.unpublished))}
 
@@ -273,7 +279,9 @@ def _measure(ctx: Context, directory: AreaDirectory, kind: str, n: int,
             figure=f"{seconds(parts['publish'])}{versus}", target=f"< {seconds(target)}",
             passed=parts["publish"] < target, command=COMMAND,
             notes=[f"{parts['cells']:,.0f} published cells, {parts['left_out']:.0f} of 30 "
-                   f"tables left out as too thin; {n:,} reports inserted in {filled:.1f} s"],
+                   f"tables left out as too thin; {n:,} reports inserted in {filled:.1f} s; "
+                   f"the first publish in the process {seconds(parts['first'])} (it also "
+                   "indexes the area directory)"],
             values={"publish_s": parts["publish"], **({"old_s": old} if old else {})}))
         rows.append(Row(
             what=f"Reports: the tables a page needs, {n:,} reports, {kind}",
