@@ -62,15 +62,10 @@ def attacker_bounds(values: np.ndarray, status: np.ndarray) -> tuple[np.ndarray,
     values = np.asarray(values, dtype=float)
     low, high = values.copy(), values.copy()
     for state, (lo, hi) in {PRIMARY: SMALL, SECONDARY: (SMALL[1] + 1, np.inf),
-                            REST: (1, np.inf),
+                            WITHHELD: (1, np.inf), REST: (1, np.inf),
                             UNPUBLISHED: (0, np.inf), LINKED: (0, np.inf)}.items():
         chosen = status == state
         low[chosen], high[chosen] = lo, hi
-    # "[c]" withheld instead of "<5": 1 or more; one that held 5 or more is taken to be
-    # known as that, like every other "[c]"
-    withheld = status == WITHHELD
-    low[withheld] = np.where(values[withheld] > SMALL[1], SMALL[1] + 1, 1)
-    high[withheld] = np.inf
     return low, high
 
 
@@ -88,7 +83,7 @@ def attacker_system(values: np.ndarray, status: np.ndarray, relations: csr_matri
     """
     values = np.asarray(values, dtype=np.int64)
     relations = csr_matrix(relations)
-    rows = relations[~_touches_unpublished(relations, status)]
+    rows = relations[~touches_unpublished(relations, status)]
     hidden = hidden_cells(status)
     unknown = np.flatnonzero(hidden)
     known = np.where(hidden | (status == UNPUBLISHED), 0, values)
@@ -109,7 +104,7 @@ def pinned_by_one_relation(values: np.ndarray, status: np.ndarray,
     """
     low, high = _ranges(values, status)
     relations = csr_matrix(relations)
-    usable = ~_touches_unpublished(relations, status)
+    usable = ~touches_unpublished(relations, status)
     matrix = relations.tocoo()
     keep = usable[matrix.row]
     row, col, sign = matrix.row[keep], matrix.col[keep], matrix.data[keep]
@@ -148,7 +143,7 @@ def _ranges(values: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, np.ndar
     return low, np.minimum(high, 4.0 * np.max(values, initial=0) + 20)
 
 
-def _touches_unpublished(relations: csr_matrix, status: np.ndarray) -> np.ndarray:
+def touches_unpublished(relations: csr_matrix, status: np.ndarray) -> np.ndarray:
     """The relations with a cell of an unpublished table (they tell the attacker nothing)."""
     return (abs(relations) @ (status == UNPUBLISHED).astype(float)) > 0
 

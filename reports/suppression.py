@@ -36,6 +36,7 @@ from reports.disclosure import (
     WITHHELD,
     pinned_cells,
     sensitive_cells,
+    touches_unpublished,
 )
 
 __all__ = ["LINKED", "PRIMARY", "PUBLISHED", "REST", "SECONDARY", "UNPUBLISHED", "WITHHELD",
@@ -88,8 +89,7 @@ def suppress(values: np.ndarray, relations: csr_matrix, rest: np.ndarray,
     relations = csr_matrix(relations)
     # relations with a cell of an unpublished table tell the attacker nothing: leave
     # them out once (reports.disclosure explains why)
-    touches = np.asarray(relations[:, status == UNPUBLISHED].getnnz(axis=1)).ravel() > 0
-    relations = relations[~touches]
+    relations = relations[~touches_unpublished(relations, status)]
     by_cell = csc_matrix(relations)
     while True:
         pinned = pinned_cells(values, status, relations)
