@@ -95,25 +95,20 @@ class Cube:
 def load_approved(store: Store) -> pd.DataFrame:
     """Approved reports, only the fields aggregates need (never free text or submitter).
 
-    Read through the covering index ``ix_reports_counted`` with the driver's own cursor
-    (building SQLAlchemy rows and parsing every date would cost more than the reading);
-    dates come as the driver gives them (ISO text on SQLite) and are parsed once per
-    distinct day when counted (:mod:`reports.cube`).
+    Read through the covering index ``ix_reports_counted`` as Arrow columns
+    (:meth:`reports.store.Store.read_arrow`): a million reports arrive in about half a
+    second, where building a Python object per value took three times as long. Each
+    column comes dictionary-encoded (a pandas categorical), so that counting looks up or
+    parses each distinct value once (:mod:`reports.cube`); dates come as the database
+    gives them (ISO text on SQLite, dates on PostgreSQL).
     """
     query = select(Report.area_code, Report.incident_date, Report.category,
                    Report.tension_level).where(Report.status == "approved")
-    with store.read() as session:
-        connection = session.connection()
-        sql = str(query.compile(dialect=connection.dialect,
-                                compile_kwargs={"literal_binds": True}))
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(sql)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-    values = np.array(rows, dtype=object).reshape(len(rows), len(COUNTED))
-    return pd.DataFrame(values, columns=list(COUNTED), dtype=object)
+    table = store.read_arrow(query)
+    if table.num_rows == 0:
+        return pd.DataFrame({column: pd.Series([], dtype=object) for column in COUNTED})
+    return pd.DataFrame({column: table.column(column).dictionary_encode().to_pandas()
+                         for column in COUNTED})
 
 
 def reports_version(store: Store) -> tuple[int, int]:

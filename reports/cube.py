@@ -53,6 +53,17 @@ def _months(dates) -> np.ndarray:
     return parsed.astype("datetime64[M]").astype(np.int64)
 
 
+def _factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of ``values`` (text, dates or their categorical) into their distinct values,
+    which are sorted; each distinct value is compared once, not each row."""
+    codes, uniques = pd.factorize(values)
+    uniques = np.asarray(uniques, dtype=object)
+    order = np.argsort(uniques, kind="stable")
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    return np.append(position, -1)[codes], uniques[order]
+
+
 def _sum_by(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct ``keys`` (non-negative) and the sum of ``weights`` (positive) of each:
     by position in an array of every possible key where that is not much longer than
@@ -76,15 +87,14 @@ class CubeCounter:
         self.codes, index, self.position = _directory_positions(directory)
         n = len(self.codes)
         # each distinct value is looked up or parsed once
-        places, place_codes = pd.factorize(reports["area_code"])
-        rows = np.append(index.get_indexer(np.asarray(place_codes, dtype=object)), -1)[places]
+        places, place_codes = _factorize_sorted(reports["area_code"])
+        rows = np.append(index.get_indexer(place_codes), -1)[places]
         known = rows >= 0
-        days, distinct_days = pd.factorize(reports["incident_date"])
+        days, distinct_days = _factorize_sorted(reports["incident_date"])
         months = _months(distinct_days)[days[known]]
-        categories, self.category_names = pd.factorize(
-            np.asarray(reports["category"], dtype=object)[known], sort=True)
-        tensions, self.tension_names = pd.factorize(
-            np.asarray(reports["tension_level"], dtype=object)[known], sort=True)
+        categories, self.category_names = _factorize_sorted(reports["category"])
+        tensions, self.tension_names = _factorize_sorted(reports["tension_level"])
+        categories, tensions = categories[known], tensions[known]
         self.first_month = int(months.min()) if len(months) else 0
         self.n_months = int(months.max()) - self.first_month + 1 if len(months) else 1
         self.first_year = self.first_month // 12  # years since 1970
