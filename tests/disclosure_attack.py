@@ -10,6 +10,13 @@ by what its label says ("<5": 1 to 4; "[c]": 5 or more, or 1 or more for a small
 withheld; a table not published: 0 or more; absent: 0; none above four times the
 largest count plus 20), and asks HiGHS for the smallest and largest whole-number value
 of every suppressed cell.
+
+At national scale (tens of thousands of areas) writing every relation of every table is
+out of reach; ``published_only`` then writes only the relations among published tables
+(every relation touching a table left out is dropped). That attacker is weaker: it
+checks the suppression of the published tables against each other, and relies on the
+full attacker, run on the random stores, for the claim that a table left out is only
+ever a set of parts of published totals.
 """
 
 from __future__ import annotations
@@ -48,7 +55,8 @@ def _rest_keys(reports: pd.DataFrame, directory: AreaDirectory) -> set[tuple]:
 
 
 def pinned_cells(reports: pd.DataFrame, directory: AreaDirectory,
-                 area_sets: Sequence[AreaSet] = ()) -> list[tuple]:
+                 area_sets: Sequence[AreaSet] = (), *,
+                 published_only: bool = False) -> list[tuple]:
     """Every published "<5" or "[c]" cell whose whole-number range is a single value, and,
     with ``area_sets`` (service areas, each published cell the sum of its LSOAs' cells),
     every cell of 1 to 4 of an unpublished "all reports" table whose range is."""
@@ -79,6 +87,10 @@ def pinned_cells(reports: pd.DataFrame, directory: AreaDirectory,
         for row in table.itertuples(index=False):
             label[(SET, area_set.code, row.period, "all", "all")] = row.shown
     rests = _rest_keys(reports, directory)
+    if published_only:
+        rests = {rest for rest in rests
+                 if (rest[0], "month" if len(rest[2]) == 7 else "year", rest[3])
+                 not in free_tables}
     variables: dict[tuple, int] = {}
     low, high, value = [], [], []
 
@@ -110,36 +122,51 @@ def pinned_cells(reports: pd.DataFrame, directory: AreaDirectory,
             value.append(true)
         return True, variables[key]
 
+    def written(*tables: tuple[str, str, str]) -> bool:
+        return not published_only or not free_tables.intersection(tables)
+
     equations: list[list[tuple[int, tuple]]] = []
     periods = months + years
     level_of = dict(zip(areas.index.astype(str), areas["level"].astype(str), strict=True))
-    family: dict[tuple[str, str, str], list[str]] = {}
+    codes_of = {level: [code for code, own in level_of.items() if own == level]
+                for level in AGGREGATE_LEVELS}
+    family: dict[tuple[str, str], dict[str, list[str]]] = {}
     for position, child in enumerate(AGGREGATE_LEVELS[:-1]):
         upper = AGGREGATE_LEVELS[position + 1]
-        for parent in (code for code, level in level_of.items() if level == upper):
-            family[(child, upper, parent)] = []
+        kids_of: dict[str, list[str]] = {parent: [] for parent in codes_of[upper]}
         for code, column in zip(areas.index.astype(str), areas[f"{upper}_code"], strict=True):
             if level_of[code] == child:
-                family[(child, upper, str(column))].append(code)
+                kids_of[str(column)].append(code)
+        family[(child, upper)] = kids_of
     for dim, group_list in groups.items():
         for group, period in itertools.product(group_list, periods):
-            for (child, upper, parent), kids in family.items():
-                eq = [(1, (upper, parent, period, dim, group))]
-                eq += [(-1, (child, kid, period, dim, group)) for kid in kids]
-                if (child, parent, period, dim, group) in rests:
-                    eq.append((-1, ("rest", child, parent, period, dim, group)))
-                equations.append(eq)
-            for area, level in level_of.items():
-                if len(period) == 4:
+            kind = "month" if len(period) == 7 else "year"
+            for (child, upper), kids_of in family.items():
+                if not written((child, kind, dim), (upper, kind, dim)):
+                    continue
+                for parent, kids in kids_of.items():
+                    eq = [(1, (upper, parent, period, dim, group))]
+                    eq += [(-1, (child, kid, period, dim, group)) for kid in kids]
+                    if (child, parent, period, dim, group) in rests:
+                        eq.append((-1, ("rest", child, parent, period, dim, group)))
+                    equations.append(eq)
+            for level, codes in codes_of.items():
+                if kind == "month" or not written((level, "year", dim), (level, "month", dim)):
+                    continue
+                for area in codes:
                     eq = [(1, (level, area, period, dim, group))]
                     eq += [(-1, (level, area, m, dim, group)) for m in months
                            if m.startswith(period)]
                     equations.append(eq)
-    for area, level in level_of.items():
+    for level, codes in codes_of.items():
         for period, dim in itertools.product(periods, ("category", "tension_level")):
-            eq = [(1, (level, area, period, "all", "all"))]
-            eq += [(-1, (level, area, period, dim, g)) for g in groups[dim]]
-            equations.append(eq)
+            kind = "month" if len(period) == 7 else "year"
+            if not written((level, kind, "all"), (level, kind, dim)):
+                continue
+            for area in codes:
+                eq = [(1, (level, area, period, "all", "all"))]
+                eq += [(-1, (level, area, period, dim, g)) for g in groups[dim]]
+                equations.append(eq)
     for rest in rests:
         child, parent, period, dim, group = rest
         if len(period) == 4:
