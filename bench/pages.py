@@ -197,7 +197,10 @@ def profile_row(ctx: Context, server: AppServer) -> Row:
 
 
 def sessions_row(ctx: Context, server: AppServer) -> Row:
+    """20 sessions on a warm server (every page visited once first, as the other rows'
+    warm figures are); the cold first visits of a fresh server are reported beside."""
     duration = 20 if ctx.quick else 60
+    cold = [visit for visit in asyncio.run(_first_visits(server.url)) if not visit.error]
     calm = run_sessions(server.url, SESSION_PAGES, sessions=20, duration=duration, think=5)
     stress = run_sessions(server.url, SESSION_PAGES, sessions=20,
                           duration=duration / 2, think=0)
@@ -212,11 +215,18 @@ def sessions_row(ctx: Context, server: AppServer) -> Row:
                 "profiles, trends, compare, about), each visit a new session; clients "
                 f"pause 2.5-7.5 s between visits, for {duration} s",
                 f"slowest page {worst[0] or '/'}: p95 {seconds(worst[1]['p95'])}",
+                "before the run, each page visited once, one at a time (on a fresh "
+                "server, the cold first visits): "
+                + ", ".join(f"{visit.page or '/'} {seconds(visit.seconds)}" for visit in cold),
                 f"no pauses (saturation), {duration / 2:.0f} s: {len(stress.visits)} visits, "
                 f"{len(stress.errors)} errors, p50 {seconds(median(stress.latencies))}, p95 "
                 f"{seconds(percentile(stress.latencies, 95))}"],
                {"p50_s": p50, "p95_s": p95, "errors": float(len(calm.errors)),
                 "stress_p95_s": percentile(stress.latencies, 95)})
+
+
+async def _first_visits(url: str) -> list:
+    return [await visit_page(url, page, timeout=120) for page in SESSION_PAGES]
 
 
 def memory_row(ctx: Context, server: AppServer) -> Row:

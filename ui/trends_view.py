@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -254,6 +255,15 @@ def compute_changes(area_rows: pd.DataFrame, districts: pd.DataFrame,
         unit, vintages, how (one row each).
     """
     level = places[0].level if places[0].level in ("lsoa", "msoa", "lad") else "lad"
+    # each place's own row and its district's, found once: values are read by position
+    # (taking a row of these wide frames costs more than all the reading)
+    own_row, district_row, district_code = {}, {}, {}
+    for place in places:
+        if place.level in ("lsoa", "msoa", "lad"):
+            own_row[place.code] = _RowOf(area_rows, place.code)
+            lad = own_row[place.code].get("lad_code") if "lad_code" in area_rows else None
+            district_code[place.code] = lad
+            district_row[place.code] = _RowOf(districts, lad)
     rows = []
     for topic, earlier_id, latest_id in change_measures(level):
         latest = get_indicator(latest_id)
@@ -261,12 +271,8 @@ def compute_changes(area_rows: pd.DataFrame, districts: pd.DataFrame,
         for place in places:
             if place.level in ("lsoa", "msoa", "lad"):
                 local = latest.levels and place.level in latest.levels
-                source = area_rows if local else districts
-                code = place.code
-                if not local:
-                    lad = area_rows.loc[area_rows["area_code"] == place.code, "lad_code"]
-                    code = lad.iloc[0] if not lad.empty else None
-                hit = source[source["area_code"] == code] if code else source.iloc[0:0]
+                hit = own_row[place.code] if local else district_row[place.code]
+                code = place.code if local else district_code[place.code]
                 before = _value(hit, earlier_id)
                 after = _value(hit, latest_id)
                 how = "its own value" if local else f"its district's value ({code})"
@@ -296,11 +302,25 @@ def compute_changes(area_rows: pd.DataFrame, districts: pd.DataFrame,
     return table
 
 
-def _value(hit: pd.DataFrame, column: str) -> float | None:
-    if hit.empty or column not in hit:
-        return None
-    value = hit[column].iloc[0]
-    return None if pd.isna(value) else float(value)
+class _RowOf:
+    """The row of ``code`` in ``frame`` (none if absent), read column by column."""
+
+    def __init__(self, frame: pd.DataFrame, code: str | None) -> None:
+        self.frame = frame
+        found = (np.flatnonzero((frame["area_code"] == code).to_numpy(dtype=bool,
+                                                                      na_value=False))
+                 if code is not None else [])
+        self.position = int(found[0]) if len(found) else None
+
+    def get(self, column: str):
+        if self.position is None or column not in self.frame:
+            return None
+        return self.frame[column].iat[self.position]
+
+
+def _value(hit: _RowOf, column: str) -> float | None:
+    value = hit.get(column)
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def _round(value: float | None, decimals: int) -> float | None:
