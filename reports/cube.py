@@ -120,13 +120,16 @@ class CubeCounter:
             return np.where(own >= 0, own, np.where(lad >= 0, 2 * self.n + lad, -1))
         return own
 
+    def rows_at(self, level: str) -> np.ndarray:
+        """The directory rows of the areas of ``level`` (their area ids)."""
+        return np.flatnonzero(self.position[level] == np.arange(self.n))
+
     def parent_of_area(self) -> np.ndarray:
         """The parent area of every area id (real and rest), -1 for England."""
         parent = np.full(3 * self.n, -1, dtype=np.int64)
         for position, level in enumerate(AGGREGATE_LEVELS[:-1]):
             upper = self.position[AGGREGATE_LEVELS[position + 1]]
-            mine = self.position[level]
-            at_level = np.flatnonzero(mine == np.arange(self.n))
+            at_level = self.rows_at(level)
             parent[at_level] = upper[at_level]
         parent[self.n:2 * self.n] = np.arange(self.n)
         parent[2 * self.n:] = np.arange(self.n)
@@ -173,11 +176,9 @@ class CubeCounter:
         """Each area id's rank among the areas counted at ``level`` (-1 for the others),
         and the area id of each rank: small numbers, so that sums go by position."""
         if level not in self._rank_cache:
-            own = np.flatnonzero(self.position[level] == np.arange(self.n))
-            rest = {"lsoa": self.n + np.flatnonzero(self.position["msoa"] == np.arange(self.n)),
-                    "msoa": 2 * self.n + np.flatnonzero(self.position["lad"]
-                                                        == np.arange(self.n))}
-            ids = np.concatenate([own, rest.get(level, np.zeros(0, dtype=np.int64))])
+            rest = {"lsoa": self.n + self.rows_at("msoa"), "msoa": 2 * self.n + self.rows_at("lad")}
+            ids = np.concatenate([self.rows_at(level),
+                                  rest.get(level, np.zeros(0, dtype=np.int64))])
             rank = np.full(3 * self.n + 1, -1, dtype=np.int64)  # the last for area -1
             rank[ids] = np.arange(len(ids))
             self._rank_cache[level] = (rank, ids)

@@ -17,6 +17,7 @@ from data_sources.cache import Cache
 from data_sources.http import make_session
 from data_sources.refresh import RefreshContext
 from settings import PROJECT_ROOT, Settings, get_settings
+from tests.fixtures.reports.helpers import DATABASES, bootstrap, fresh_store
 from tests.mirror import Mirror
 
 
@@ -29,6 +30,20 @@ def _clean_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(params=DATABASES)
+def store(request, tmp_path):
+    """A fresh, migrated report store, once on SQLite and once on PostgreSQL (skipped
+    with the reason when PostgreSQL is not there)."""
+    with fresh_store(request.param, tmp_path) as fresh:
+        yield fresh
+
+
+@pytest.fixture
+def people(store):
+    """The organisations and accounts of :func:`tests.fixtures.reports.helpers.bootstrap`."""
+    return bootstrap(store)
 
 
 @pytest.fixture(scope="session")

@@ -39,18 +39,7 @@ from reports.stories import (
     submit_story,
 )
 from tests.fixtures.reports.good_relations import DIRECTORY, activity, seed_work, story
-from tests.fixtures.reports.helpers import DATABASES, TODAY, bootstrap, fake_postcodes, fresh_store
-
-
-@pytest.fixture(params=DATABASES)
-def store(request, tmp_path):
-    with fresh_store(request.param, tmp_path) as fresh:
-        yield fresh
-
-
-@pytest.fixture
-def people(store):
-    return bootstrap(store)
+from tests.fixtures.reports.helpers import TODAY, fake_postcodes
 
 
 def test_a_service_area_keeps_its_lsoas_organisation_and_consent(store, people):

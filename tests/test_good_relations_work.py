@@ -29,7 +29,7 @@ from reports.work_summary import (
     work_in_area,
 )
 from tests.fixtures.reports.good_relations import DIRECTORY, seed_work
-from tests.fixtures.reports.helpers import DATABASES, TODAY, bootstrap, fresh_store
+from tests.fixtures.reports.helpers import TODAY, bootstrap
 
 CSV = "\n".join([
     "title,kind,approaches,service_area,start_date,end_date,people_reached",
@@ -38,17 +38,6 @@ CSV = "\n".join([
     "Invented: bad row,knitting,arts,Thamesbury north,2025-01-05,,",
     "Invented: mediation,tackling_tensions,dialogue_mediation,thamesbury NORTH,01/02/2025,"
     "28/02/2025,", ""]).encode()
-
-
-@pytest.fixture(params=DATABASES)
-def store(request, tmp_path):
-    with fresh_store(request.param, tmp_path) as fresh:
-        yield fresh
-
-
-@pytest.fixture
-def people(store):
-    return bootstrap(store)
 
 
 def test_an_activity_file_is_checked_whole_then_imported_once(store, people):

@@ -21,7 +21,6 @@ from tests.fixtures.reports.helpers import (
     bootstrap,
     database_url,
     fake_postcodes,
-    fresh_store,
     lookup_frames,
     postgres_available,
     tiny_directory,
@@ -31,12 +30,6 @@ DIRECTORY = tiny_directory()
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
 MIXED = (FIXTURES / "mixed_rows.csv").read_bytes()
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(params=DATABASES)
-def store(request, tmp_path):
-    with fresh_store(request.param, tmp_path) as fresh:
-        yield fresh
 
 
 def plan(content: bytes, actor):

@@ -27,27 +27,13 @@ from reports.store import database_url
 from reports.submissions import InvalidReport, submit_report
 from settings import PROJECT_ROOT, Settings
 from tests.fixtures.reports.helpers import (
-    DATABASES,
     PASSWORD,
     TODAY,
-    bootstrap,
-    fresh_store,
     report,
     tiny_directory,
 )
 
 DIRECTORY = tiny_directory()
-
-
-@pytest.fixture(params=DATABASES)
-def store(request, tmp_path):
-    with fresh_store(request.param, tmp_path) as fresh:
-        yield fresh
-
-
-@pytest.fixture
-def people(store):
-    return bootstrap(store)
 
 
 def submit(store, actor, **changes) -> int:
