@@ -267,18 +267,35 @@ class Cache:
         NotCachedError
             When the dataset has never been fetched into this cache.
         """
+        path = self._table_path(dataset)
+        if b"geo" in (pq.read_schema(path).metadata or {}):
+            import geopandas as gpd
+
+            return gpd.read_parquet(path, columns=columns, filters=filters)
+        return pd.read_parquet(path, columns=columns, filters=filters)
+
+    def table_columns(self, dataset: str) -> list[str]:
+        """The column names of the cached table, in order, read from its schema alone
+        (to read a wide table a few columns at a time with :meth:`load_table`).
+
+        Raises
+        ------
+        NotCachedError
+            When the dataset has never been fetched into this cache.
+        """
+        schema = pq.read_schema(self._table_path(dataset))
+        index = {name for name in (schema.pandas_metadata or {}).get("index_columns", [])
+                 if isinstance(name, str)}
+        return [name for name in schema.names if name not in index]
+
+    def _table_path(self, dataset: str) -> Path:
         entry = self.provenance(dataset)
         if entry is None or not entry.file:
             raise NotCachedError(
                 f"{dataset} is not in the cache at {self.root}. "
                 "Run `python -m data_sources refresh` on a machine with internet."
             )
-        path = self.root / entry.file
-        if b"geo" in (pq.read_schema(path).metadata or {}):
-            import geopandas as gpd
-
-            return gpd.read_parquet(path, columns=columns, filters=filters)
-        return pd.read_parquet(path, columns=columns, filters=filters)
+        return self.root / entry.file
 
 
 def _file_sha256(path: Path) -> str:

@@ -24,6 +24,7 @@ from indicators.catalogue import INTERVAL_SUFFIXES, Indicator, get_indicator, in
 from indicators.formatting import is_share
 from indicators.joined import AREA_TABLE, reasons_by_column
 from settings import get_settings
+from ui.joined_levels import read_levels
 from ui.map_payload import MapLayer, PlacedValues, place_values
 from ui.map_view import Classes, classify, map_table, random_placement
 from ui.routes import tile_url
@@ -68,17 +69,16 @@ def data_ready() -> bool:
 # read-only copy each (st.cache_resource) instead of unpickling a copy on every call
 # (st.cache_data), which cost a fifth of a map rerun. Callers never modify them in place:
 # they filter, select or compute new frames (pandas' copy-on-write keeps those apart).
-@st.cache_resource(ttl=3600, show_spinner=False, max_entries=8)
-def _joined(cache_dir: str, stamp: float, level: str) -> pd.DataFrame:
-    table = open_cache().load_table(AREA_TABLE)
-    rows = table[table["level"] == level].reset_index(drop=True)
-    rows.attrs = dict(table.attrs)
-    return rows
+# The joined table is read once for all levels, small (ui.joined_levels).
+@st.cache_resource(ttl=3600, show_spinner=False, max_entries=2)
+def _joined_levels(cache_dir: str, stamp: float) -> dict[str | None, pd.DataFrame]:
+    return read_levels(open_cache(), AREA_TABLE)
 
 
 def load_joined(level: str) -> pd.DataFrame:
     """The rows of ``joined_area_indicator`` at ``level`` (its NA reasons in ``attrs``)."""
-    return _joined(str(get_settings().cache_dir), manifest_stamp(), level)
+    levels = _joined_levels(str(get_settings().cache_dir), manifest_stamp())
+    return levels.get(level, levels[None])
 
 
 @st.cache_resource(ttl=3600, show_spinner=False, max_entries=2)
