@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import mapclassify
 import numpy as np
 import pandas as pd
 from plotly.colors import sample_colorscale, sequential
@@ -29,7 +31,6 @@ from indicators.segregation_null import (
     residents_column,
     shown_decimals,
 )
-from ui.class_breaks import fisher_jenks_bins, quantile_bins, user_bins
 
 SCHEMES = {"quantiles": "Quantiles (equal numbers of areas)",
            "natural_breaks": "Natural breaks (Fisher-Jenks)"}
@@ -70,8 +71,7 @@ def format_value(value: object, decimals: int) -> str:
 
 def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5,
              decimals: int = 2, share: bool = False) -> Classes:
-    """Classify ``values`` into at most ``k`` classes (as mapclassify does:
-    :mod:`ui.class_breaks`).
+    """Classify ``values`` into at most ``k`` classes with mapclassify.
 
     Parameters
     ----------
@@ -106,10 +106,12 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5,
     if single_values:
         bins = distinct
     else:
-        bins = _bins(valid.to_numpy(), scheme, k)
-    bounds, class_ids = user_bins(valid.to_numpy(), list(bins))
-    bins = np.asarray(bounds)[: len(bins)]
-    index[valid.index] = np.asarray(class_ids, dtype="int64")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bins = _bins(valid.to_numpy(), scheme, k)
+    found = mapclassify.UserDefined(valid.to_numpy(), list(bins))
+    bins = np.asarray(found.bins)[: len(bins)]
+    index[valid.index] = np.asarray(found.yb, dtype="int64")
     lower = float(valid.min())
     lows = [lower, *bins[:-1]]
     def label(value: float) -> str:
@@ -123,11 +125,11 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5,
 
 def _bins(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
     if scheme == "quantiles":
-        bins = quantile_bins(values, k)
+        bins = np.asarray(mapclassify.Quantiles(values, k=k).bins)
     else:
         sample = (values if len(values) <= JENKS_SAMPLE
                   else np.quantile(values, np.linspace(0, 1, JENKS_SAMPLE)))
-        bins = fisher_jenks_bins(sample, k)
+        bins = np.asarray(mapclassify.FisherJenks(sample, k=k).bins)
     bins = np.unique(bins)
     bins[-1] = values.max()
     return bins
