@@ -81,6 +81,27 @@ def load_joined(level: str) -> pd.DataFrame:
     return levels.get(level, levels[None])
 
 
+# Selecting a district's rows takes every one of the table's 500-odd columns: kept, since
+# every visit of a district's map asks for the same few.
+@st.cache_resource(ttl=3600, show_spinner=False, max_entries=64)
+def _joined_within(cache_dir: str, stamp: float, level: str, district: str | None,
+                   region: str | None) -> pd.DataFrame:
+    rows = load_joined(level)
+    if district:
+        return rows[rows["lad_code"] == district].reset_index(drop=True)
+    if region:
+        return rows[rows["region_code"] == region].reset_index(drop=True)
+    return rows
+
+
+def load_joined_within(level: str, district: str | None = None,
+                       region: str | None = None) -> pd.DataFrame:
+    """The :func:`load_joined` rows of ``level`` within ``district`` (else ``region``,
+    else England), indexed from 0."""
+    return _joined_within(str(get_settings().cache_dir), manifest_stamp(), level, district,
+                          region)
+
+
 @st.cache_resource(ttl=3600, show_spinner=False, max_entries=2)
 def _benchmarks(cache_dir: str, stamp: float) -> pd.DataFrame | None:
     try:
@@ -206,11 +227,7 @@ class IndicatorMap(NamedTuple):
 @st.cache_resource(ttl=3600, show_spinner=False, max_entries=64)
 def _indicator_map(cache_dir: str, stamp: float, level: str, indicator_id: str,
                    district: str | None, region: str | None, scheme: str) -> IndicatorMap:
-    rows = load_joined(level)
-    if district:
-        rows = rows[rows["lad_code"] == district]
-    elif region:
-        rows = rows[rows["region_code"] == region]
+    rows = load_joined_within(level, district, region)
     indicator = get_indicator(indicator_id)
     table = map_table(rows, indicator, load_na_reasons(), level)
     notes = table.set_index("Code")["Note"].reindex(rows["area_code"]).fillna("")

@@ -23,7 +23,7 @@ from ui.cached import (
     data_ready,
     load_hierarchy,
     load_indicator_map,
-    load_joined,
+    load_joined_within,
     load_map_layer,
     load_provenance,
 )
@@ -265,11 +265,7 @@ district = None
 if view.level != "lad" and view.area:
     district = hierarchy.loc[hierarchy["area_code"] == view.area, "lad_code"].iloc[0]
 region = None if district else view.region
-rows = load_joined(view.level)
-if district:
-    rows = rows[rows["lad_code"] == district].reset_index(drop=True)
-elif region:
-    rows = rows[rows["region_code"] == region].reset_index(drop=True)
+rows = load_joined_within(view.level, district, region)
 place = (hierarchy.loc[hierarchy["area_code"] == (district or region), "area_name"].iloc[0]
          if district or region else "England")
 st.title(f"{PLACES[view.level]} of {place}")
