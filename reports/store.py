@@ -62,18 +62,22 @@ class Store:
 
     def read_arrow(self, query: Select) -> pa.Table:
         """The rows of ``query`` as an Arrow table, read in one go through an ADBC driver
-        on a connection of its own (read-only on SQLite). The query is rendered with its
-        values inline, so it must hold no user input."""
+        on a connection of its own (read-only and with the busy timeout on SQLite). The
+        query is rendered with its values inline, so it must hold no user input."""
         url = self.engine.url
         sql = str(query.compile(dialect=self.engine.dialect,
                                 compile_kwargs={"literal_binds": True}))
-        if url.get_backend_name() == "sqlite":
+        sqlite = url.get_backend_name() == "sqlite"
+        if sqlite:
             path = urllib.parse.quote(str(Path(url.database).resolve()))
             connection = adbc_driver_sqlite.dbapi.connect(f"file:{path}?mode=ro")
         else:
             libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
             connection = adbc_driver_postgresql.dbapi.connect(libpq)
         with connection, connection.cursor() as cursor:
+            if sqlite:
+                cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+                cursor.fetchall()
             cursor.execute(sql)
             return cursor.fetch_arrow_table()
 
