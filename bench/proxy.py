@@ -38,8 +38,8 @@ class Counts:
 def _pump(source: socket.socket, target: socket.socket, count) -> None:
     try:
         while data := source.recv(CHUNK):
+            count(len(data))  # before sending: the reader may look as soon as it has them
             target.sendall(data)
-            count(len(data))
     except OSError:
         pass
     finally:
