@@ -23,6 +23,7 @@ import json
 import os
 import re
 import socket
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,6 +44,7 @@ ADVISORY_KEY = 4_417_002
 """The advisory lock key of the refresh (the report store's migrations use 4_417_001)."""
 LOCK_FILE = ".refresh.lock"
 HOLDER_FILE = ".refresh.lock.holder"
+HOLDER_WAIT_SECONDS = 2.0  # the holder names itself right after taking the lock
 ATTEMPTS_FILE = "refresh-attempts.json"
 
 
@@ -118,10 +120,16 @@ class _FileRefreshLock(RefreshLock):
         return self
 
     def _read_holder(self) -> str:
-        try:
-            return self._holder.read_text(encoding="utf-8").strip() or "another process"
-        except OSError:
-            return "another process"
+        """Who holds the lock, as it wrote itself down; waits a moment for a holder that
+        has just taken the lock and not yet written its name."""
+        deadline = time.monotonic() + HOLDER_WAIT_SECONDS
+        while True:
+            try:
+                return self._holder.read_text(encoding="utf-8").strip() or "another process"
+            except OSError:
+                if time.monotonic() > deadline:
+                    return "another process"
+                time.sleep(0.02)
 
     def release(self) -> None:
         if self._lock.is_locked:
